@@ -1,0 +1,42 @@
+# Thin wrappers: every target creates .venv and installs the pinned dependencies first (once).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+RESULTS ?= results
+PROCESSES ?= 2
+
+.PHONY: venv test acceptance lint docs bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## test: pytest unit and component tests (starts real moto servers and proxies on 127.0.0.1)
+test: venv
+	$(BIN)/pytest
+
+## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot
+acceptance: venv
+	$(BIN)/pabot --processes $(PROCESSES) --outputdir $(RESULTS) --xunit xunit.xml suites
+
+## lint: ruff, mypy and robocop
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/robocop check suites resources
+
+## docs: keyword documentation (libdoc HTML) into docs/
+docs: venv
+	$(BIN)/libdoc --name Lakeproof keywords/Lakeproof/ docs/Lakeproof.html
+
+## bench: the figures the issues name, measured side by side in one run
+bench: venv
+	$(BIN)/python -m lakeproof.bench
+
+clean:
+	rm -rf $(RESULTS) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""Keywords that start, stop and describe the embedded lab."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn
+from robotlibcore import keyword
+
+from Lakeproof.context import LabContext, pabot_instance_label, robot_output_dir
+from Lakeproof.html_log import log_mapping
+from lakeproof.lab import Lab, LabSettings
+
+
+def reader_names(nodes: int) -> tuple[str, ...]:
+    """``coordinator`` plus ``node-1`` .. ``node-N``: one proxy listener per reader."""
+    if nodes < 0:
+        raise ValueError(f"nodes must be 0 or more, got {nodes}")
+    return ("coordinator", *(f"node-{index}" for index in range(1, nodes + 1)))
+
+
+class LabKeywords:
+    """Start and stop the object store and fault proxy."""
+
+    def __init__(self, context: LabContext):
+        self.context = context
+
+    @keyword
+    def start_lab(self, nodes: int = 3, bucket: str = "lake", start_timeout: timedelta = timedelta(seconds=30)) -> dict[str, object]:
+        """Starts the embedded lab: an S3 object store and a fault proxy with one listener per reader.
+
+        ``nodes`` is how many data-node readers get a proxy listener besides the ``coordinator``
+        (``node-1`` .. ``node-N``). Every run writes under its own unique prefix in ``bucket``.
+        Ports are chosen free on 127.0.0.1, so parallel pabot processes never collide.
+        A lab already running is stopped first. Component logs go under
+        ``${OUTPUT DIR}/lab-logs/<prefix>/``.
+
+        Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
+        ``readers``, ``proxy_control``, ``logs``).
+
+        Example:
+        | ${lab}=    `Start Lab`    nodes=2
+        | Log    ${lab}[prefix]
+        """
+        self.context.stop()
+        settings = LabSettings(
+            output_dir=robot_output_dir(),
+            readers=reader_names(nodes),
+            bucket=bucket,
+            run_label=pabot_instance_label(),
+            start_timeout=start_timeout.total_seconds(),
+        )
+        lab = Lab(settings).start()
+        self.context.lab = lab
+        self.context.started_by_suite = BuiltIn().get_variable_value("${SUITE NAME}")
+        description = lab.describe()
+        logger.info(f"Lab ready in {lab.started_in:.2f} s")
+        log_mapping("Lab endpoints", {key: value for key, value in description.items() if key != "pids"})
+        return description
+
+    @keyword
+    def stop_lab(self) -> None:
+        """Stops the lab: fault proxy and object store. Nothing is left running or listening.
+
+        Safe to call when no lab runs. A lab a suite started is also stopped automatically when
+        that suite ends, even if its teardown failed.
+
+        Example:
+        | Suite Teardown    `Stop Lab`
+        """
+        self.context.stop()
+
+    @keyword
+    def lab_should_be_running(self) -> None:
+        """Fails unless a lab is running and its object store answers.
+
+        Example:
+        | `Lab Should Be Running`
+        """
+        lab = self.context.require_lab()
+        lab.s3.client(max_attempts=1, timeout=5).list_buckets()
+
+    @keyword
+    def get_lab(self) -> Lab:
+        """Returns the running lab object (for other keyword libraries that build on it)."""
+        return self.context.require_lab()
+
+    @keyword
+    def get_run_prefix(self) -> str:
+        """Returns the key prefix this lab writes every object under (unique per run).
+
+        Example:
+        | ${prefix}=    `Get Run Prefix`
+        """
+        return self.context.require_lab().prefix
+
+    @keyword
+    def get_reader_endpoint(self, reader: str = "coordinator") -> str:
+        """Returns the S3 endpoint URL that ``reader`` uses: its fault proxy listener.
+
+        Example:
+        | ${url}=    `Get Reader Endpoint`    node-1
+        """
+        return self.context.require_lab().reader_endpoint(reader).url

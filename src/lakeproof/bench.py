@@ -1,0 +1,129 @@
+"""Benchmark: the figures the issues name, measured side by side in one run and printed.
+
+Run with ``make bench`` or ``python -m lakeproof.bench``. Figures are printed with their target
+and a verdict; the exit code is 0 either way (speed is reported, not asserted: machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lakeproof.lab import Lab, LabSettings
+from lakeproof.objectstore import S3Endpoint, upload
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure with its target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+
+    def line(self) -> str:
+        """A printable line: name, value, target, verdict."""
+        verdict = "ok" if self.met else "MISSED"
+        return f"{self.name:<58} {self.value:>10.3f} {self.unit:<6} target {self.target:<12} {verdict}"
+
+
+def _median_seconds(action: Callable[[], object], repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def bench_lab_cold_start(output_dir: Path, repeats: int) -> list[Figure]:
+    """Seconds from nothing to object store + proxy ready, median of ``repeats`` starts."""
+    durations = []
+    for _ in range(repeats):
+        with Lab(LabSettings(output_dir=output_dir, run_label="bench")) as lab:
+            durations.append(lab.started_in or 0.0)
+    median = statistics.median(durations)
+    return [Figure("lab cold start (object store + proxy ready), median", median, "s", "<= 1.5", median <= 1.5)]
+
+
+def _get(endpoint: S3Endpoint, bucket: str, key: str) -> Callable[[], int]:
+    client = endpoint.client(max_attempts=1)
+
+    def read() -> int:
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        return sum(len(chunk) for chunk in body.iter_chunks(chunk_size=MIB))
+
+    return read
+
+
+def bench_proxy(output_dir: Path, big_mib: int, big_repeats: int, small_repeats: int) -> list[Figure]:
+    """Proxy pass-through throughput on large GETs and added latency on small GETs vs direct moto."""
+    with Lab(LabSettings(output_dir=output_dir, readers=("coordinator",), run_label="bench")) as lab:
+        direct, proxied = lab.s3, lab.reader_endpoint("coordinator")
+        big_key, small_key = f"{lab.prefix}/big.bin", f"{lab.prefix}/small.bin"
+        store = direct.client()
+        upload(store, lab.bucket, big_key, bytes(range(256)) * (big_mib * MIB // 256))
+        upload(store, lab.bucket, small_key, b"x" * 1024)
+
+        read_direct, read_proxied = _get(direct, lab.bucket, big_key), _get(proxied, lab.bucket, big_key)
+        read_direct(), read_proxied()  # warm both connection pools before timing
+        direct_s, proxied_s = [], []
+        for _ in range(big_repeats):  # alternate so both see the same machine noise
+            direct_s.append(_median_seconds(read_direct, 1))
+            proxied_s.append(_median_seconds(read_proxied, 1))
+        direct_rate = big_mib / statistics.median(direct_s)
+        proxied_rate = big_mib / statistics.median(proxied_s)
+        ratio = proxied_rate / direct_rate
+
+        small_direct, small_proxied = _get(direct, lab.bucket, small_key), _get(proxied, lab.bucket, small_key)
+        small_direct(), small_proxied()
+        direct_ms = _median_seconds(small_direct, small_repeats) * 1000
+        proxied_ms = _median_seconds(small_proxied, small_repeats) * 1000
+    added_ms = proxied_ms - direct_ms
+    return [
+        Figure(f"direct moto throughput, {big_mib} MiB GET", direct_rate, "MiB/s", "(reference)", True),
+        Figure(f"proxied throughput, {big_mib} MiB GET", proxied_rate, "MiB/s", "(reference)", True),
+        Figure("proxy throughput / direct throughput", ratio, "ratio", ">= 0.80", ratio >= 0.80),
+        Figure("small GET median, direct", direct_ms, "ms", "(reference)", True),
+        Figure("small GET median, through proxy", proxied_ms, "ms", "(reference)", True),
+        Figure("latency added by the proxy per small GET, median", added_ms, "ms", "<= 2", added_ms <= 2),
+    ]
+
+
+def bench_datagen(rows: int) -> list[Figure]:
+    """Seconds to generate ``rows`` rows of the mixed-types spec as Parquet."""
+    from lakeproof.datagen.bench import bench_parquet_rows  # noqa: PLC0415 - only this figure needs it
+
+    seconds = bench_parquet_rows(rows)
+    return [Figure(f"datagen: {rows:,} rows of mixed_types to Parquet", seconds, "s", "<= 5", seconds <= 5)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every benchmark and print one line per figure."""
+    parser = argparse.ArgumentParser(prog="python -m lakeproof.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and smaller objects")
+    args = parser.parse_args(argv)
+    big_mib, big_repeats, small_repeats, rows = (8, 2, 30, 100_000) if args.quick else (64, 5, 300, 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="lakeproof-bench-") as scratch:
+        output_dir = Path(scratch)
+        figures = [
+            *bench_lab_cold_start(output_dir, repeats=3),
+            *bench_proxy(output_dir, big_mib, big_repeats, small_repeats),
+            *bench_datagen(rows),
+        ]
+    for figure in figures:
+        print(figure.line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""The embedded lab: object store + fault proxy (and later the reference cluster) as one unit.
+
+One call starts everything on free loopback ports with readiness probes and per-component log
+files; one call stops it. Teardown always runs: ``stop()`` is idempotent, registered with
+``atexit``, and the children die with the lab process (see ``lakeproof.procs``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from lakeproof.errors import ComponentStartError, ConfigError
+from lakeproof.faultproxy.client import ProxyControl
+from lakeproof.lab.proxy_process import FaultProxyProcess
+from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run_prefix, validate_bucket_name
+
+DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """What to start: ports are 0 (a free one) unless fixed, readers name the proxy listeners."""
+
+    output_dir: Path = Path("out")
+    readers: tuple[str, ...] = DEFAULT_READERS
+    bucket: str = "lake"
+    s3_port: int = 0
+    control_port: int = 0
+    reader_ports: Mapping[str, int] = field(default_factory=dict)
+    run_label: str = "run"
+    start_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        validate_bucket_name(self.bucket)
+        if not self.readers:
+            raise ConfigError("the lab needs at least one reader (proxy listener), e.g. 'coordinator'")
+        unknown = sorted(set(self.reader_ports) - set(self.readers))
+        if unknown:
+            raise ConfigError(
+                f"ports given for unknown readers {unknown}; readers are: {', '.join(self.readers)}"
+            )
+        for what, port in [("object store", self.s3_port), ("control API", self.control_port),
+                           *self.reader_ports.items()]:
+            if not 0 <= port <= 65535:
+                raise ConfigError(f"port {port} for {what} is out of range; use 1-65535 or 0 for a free port")
+
+
+class Lab:
+    """A running (or stopped) embedded lab. Use as a context manager or call start/stop."""
+
+    def __init__(self, settings: LabSettings | None = None):
+        self.settings = settings or LabSettings()
+        self.prefix = new_run_prefix(self.settings.run_label)
+        self.log_dir = self.settings.output_dir / "lab-logs" / self.prefix
+        self.object_store = MotoServer(
+            self.log_dir / "objectstore.log", self.settings.s3_port, self.settings.start_timeout
+        )
+        self._proxy: FaultProxyProcess | None = None
+        self._control: ProxyControl | None = None
+        self.started_in: float | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Lab:
+        """Start the object store, create the bucket, start the fault proxy; return self."""
+        began = time.monotonic()
+        atexit.register(self.stop)
+        try:
+            store = self.object_store.start()
+            create_bucket(store.client(), self.settings.bucket)
+            listeners = {name: self.settings.reader_ports.get(name, 0) for name in self.settings.readers}
+            self._proxy = FaultProxyProcess(
+                store, listeners, self.log_dir / "faultproxy.log",
+                self.settings.control_port, self.settings.start_timeout,
+            )
+            self._proxy.start()
+            self._control = ProxyControl(self._proxy.control_url)
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        return self
+
+    def stop(self) -> None:
+        """Stop every component that was started, proxy first; safe to call more than once."""
+        try:
+            if self._proxy is not None:
+                self._proxy.stop()
+        finally:
+            self.object_store.stop()
+            atexit.unregister(self.stop)
+
+    def health_problem(self) -> str | None:
+        """A one-line description of a component that died unexpectedly, or None if all run."""
+        components = [self.object_store, *([self._proxy] if self._proxy else [])]
+        for component in components:
+            if (reason := component.exited_reason()) is not None:
+                return f"{reason}; logs are in {self.log_dir}"
+        return None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- what a suite needs ------------------------------------------------------------------
+
+    @property
+    def bucket(self) -> str:
+        """The bucket every run of this lab writes into (under ``prefix``)."""
+        return self.settings.bucket
+
+    @property
+    def s3(self) -> S3Endpoint:
+        """The object store itself, bypassing the proxy (for uploads and the oracle)."""
+        return self.object_store.endpoint
+
+    @property
+    def proxy(self) -> FaultProxyProcess:
+        """The running fault proxy process."""
+        if self._proxy is None or not self._proxy.ports:
+            raise ComponentStartError("the lab is not running: start it first")
+        return self._proxy
+
+    @property
+    def control(self) -> ProxyControl:
+        """Client of the fault proxy's control API (rules and stats)."""
+        if self._control is None:
+            raise ComponentStartError("the lab is not running: start it first")
+        return self._control
+
+    def reader_endpoint(self, reader: str) -> S3Endpoint:
+        """The S3 endpoint (proxy listener) that reader ``reader`` uses."""
+        return self.proxy.listener_endpoint(reader)
+
+    def describe(self) -> dict[str, Any]:
+        """Endpoints, credentials placeholders, prefix and log directory, for people and logs."""
+        store = self.s3
+        return {
+            "object_store": store.url,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "access_key": store.access_key,
+            "secret_key": store.secret_key,
+            "region": store.region,
+            "proxy_control": self.proxy.control_url,
+            "readers": {name: self.reader_endpoint(name).url for name in self.settings.readers},
+            "logs": str(self.log_dir),
+            "pids": {"object_store": self.object_store.pid, "fault_proxy": self.proxy.pid},
+        }

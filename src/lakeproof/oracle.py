@@ -1,0 +1,35 @@
+"""The oracle: plain single-process DuckDB reading the same objects, independent of any engine."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from lakeproof.duckdb_ext import load_extension
+from lakeproof.objectstore import S3Endpoint
+
+
+class Oracle:
+    """A DuckDB connection that reads ``s3://`` URIs from ``endpoint`` (the store or a proxy listener)."""
+
+    def __init__(self, endpoint: S3Endpoint, http_retries: int = 3, http_timeout_s: int = 30):
+        self.endpoint = endpoint
+        self.connection = duckdb.connect()
+        load_extension(self.connection, "httpfs")
+        # Literal values: DuckDB does not take prepared parameters in CREATE SECRET.
+        self.connection.execute(
+            f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}', SECRET '{endpoint.secret_key}',
+                ENDPOINT '{endpoint.host_port}', URL_STYLE 'path', USE_SSL false, REGION '{endpoint.region}')"""
+        )
+        self.connection.execute(f"SET http_retries = {int(http_retries)}")
+        self.connection.execute(f"SET http_timeout = {int(http_timeout_s)}")
+        # Backoff is the oracle's business only when faults are injected; keep waits short.
+        self.connection.execute("SET http_retry_wait_ms = 50")
+
+    def query(self, sql: str) -> pa.Table:
+        """Run ``sql`` and return its result as an Arrow table."""
+        return self.connection.execute(sql).fetch_arrow_table()
+
+    def close(self) -> None:
+        """Close the DuckDB connection."""
+        self.connection.close()
