@@ -9,7 +9,9 @@ from typing import Any
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from lakeproof.datagen import Manifest
 from lakeproof.lab import Lab
+from lakeproof.oracle import Oracle
 
 
 def robot_output_dir() -> Path:
@@ -32,7 +34,8 @@ class LabContext:
 
     lab: Lab | None = None
     started_by_suite: str | None = None
-    datasets: dict[str, Any] = field(default_factory=dict)
+    datasets: dict[str, Manifest] = field(default_factory=dict)
+    oracles: dict[str, Oracle] = field(default_factory=dict)
 
     def require_lab(self) -> Lab:
         """The running lab, or an error that says to start one."""
@@ -40,9 +43,18 @@ class LabContext:
             raise AssertionError("no lab is running: call 'Start Lab' in the suite setup first")
         return self.lab
 
+    def oracle(self, reader: str) -> Oracle:
+        """A DuckDB oracle reading through ``reader``'s proxy listener, kept for the lab's lifetime."""
+        if reader not in self.oracles:
+            self.oracles[reader] = Oracle(self.require_lab().reader_endpoint(reader))
+        return self.oracles[reader]
+
     def stop(self) -> None:
-        """Stop the lab if one is running and forget its datasets."""
+        """Stop the lab if one is running and forget its datasets and oracles."""
         lab, self.lab, self.started_by_suite = self.lab, None, None
         self.datasets.clear()
+        for oracle in self.oracles.values():
+            oracle.close()
+        self.oracles.clear()
         if lab is not None:
             lab.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from lakeproof.datagen import DatasetSpec, Manifest, S3Sink, write_dataset
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
@@ -141,6 +142,10 @@ class Lab:
     def reader_endpoint(self, reader: str) -> S3Endpoint:
         """The S3 endpoint (proxy listener) that reader ``reader`` uses."""
         return self.proxy.listener_endpoint(reader)
+
+    def create_dataset(self, spec: DatasetSpec) -> Manifest:
+        """Generate ``spec`` and upload every object under this run's prefix; return the manifest."""
+        return write_dataset(spec, S3Sink(self.s3.client(), self.bucket, self.prefix))
 
     def describe(self) -> dict[str, Any]:
         """Endpoints, credentials placeholders, prefix and log directory, for people and logs."""
