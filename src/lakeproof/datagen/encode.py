@@ -1,0 +1,151 @@
+"""Encode one file's Arrow table as Parquet, CSV or NDJSON bytes, deterministically.
+
+The same table always encodes to the same bytes (for pinned pyarrow and DuckDB versions): no
+writer here records a time, a host or a random id, and row order is kept.
+
+Parquet
+    pyarrow.parquet with the spec's row-group size and compression, dictionary encoding and
+    statistics on. Every type is carried natively, including far dates and NaN.
+CSV (RFC 4180)
+    Fields separated by the spec's delimiter, records ended by LF, an optional header. Every
+    string value (and header name) is enclosed in double quotes, embedded quotes are doubled, and
+    delimiters and line breaks inside a quoted value are data, not record boundaries. NULL is an
+    empty unquoted field; the empty string is ``""`` (so readers must not turn quoted empties into
+    NULL: DuckDB needs ``allow_quoted_nulls=false``). Doubles are shortest round-trip text with
+    ``nan``, ``inf``, ``-inf``; dates ``YYYY-MM-DD``; timestamps ``YYYY-MM-DD HH:MM:SS.ffffff``.
+    List and struct columns are omitted: CSV has no nested values (the manifest lists each
+    format's columns).
+NDJSON
+    One JSON object per row and line, UTF-8, every line ending in LF (an empty file has no
+    lines). Output is strict JSON (RFC 8259), which has no NaN or Infinity: those doubles are
+    written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``. Decimals wider than 15
+    digits are written as strings of their exact text, because JSON readers (DuckDB included)
+    parse numbers as doubles, which hold only 15 significant digits exactly. Dates and timestamps
+    are strings as in CSV, except that trailing zeros of a fraction of a second are dropped.
+    Readers declare the column types from the manifest; DuckDB's ``read_json`` then casts these
+    strings back exactly.
+"""
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from lakeproof.datagen.spec import CsvOptions, Format, ParquetOptions
+from lakeproof.datagen.sql import sql_identifier, sql_string
+from lakeproof.datagen.types import is_nested
+
+EXTENSIONS: dict[Format, str] = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}
+
+# The rules above, one line per format, recorded in every manifest for whoever reads the objects.
+CONVENTIONS: dict[Format, str] = {
+    "parquet": "native Parquet types; row groups of the spec's size; NaN and far dates as is",
+    "csv": (
+        "RFC 4180: string values always double-quoted (quotes doubled, newlines and delimiters inside"
+        " quotes are data); NULL = empty unquoted field; empty string = \"\"; nested columns omitted"
+    ),
+    "ndjson": (
+        "one strict-JSON object per LF-terminated line; NaN/Infinity/-Infinity as strings;"
+        " decimals wider than 15 digits as strings; dates and timestamps as ISO strings"
+    ),
+}
+
+# Significant decimal digits a double carries exactly (DBL_DIG): wider decimals go out as text.
+JSON_EXACT_DIGITS = 15
+
+
+def format_schema(schema: pa.Schema, fmt: Format) -> pa.Schema:
+    """The columns `fmt` carries: all of them, except that CSV drops list and struct columns."""
+    if fmt != "csv":
+        return schema
+    return pa.schema([field for field in schema if not is_nested(field.type)])
+
+
+def encode(
+    table: pa.Table,
+    fmt: Format,
+    *,
+    parquet: ParquetOptions | None = None,
+    csv: CsvOptions | None = None,
+) -> bytes:
+    """The bytes of one `fmt` file holding `table` (options default to the spec defaults)."""
+    if fmt == "parquet":
+        return _parquet(table, parquet or ParquetOptions())
+    if fmt == "csv":
+        return _csv(table.select(format_schema(table.schema, "csv").names), csv or CsvOptions())
+    return _ndjson(table)
+
+
+def _parquet(table: pa.Table, options: ParquetOptions) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(
+        table,
+        sink,
+        row_group_size=options.row_group_rows,
+        compression=options.compression,
+        use_dictionary=True,
+        write_statistics=True,
+    )
+    return bytes(sink.getvalue())
+
+
+def _csv(table: pa.Table, options: CsvOptions) -> bytes:
+    sink = pa.BufferOutputStream()
+    write_options = pa_csv.WriteOptions(
+        include_header=options.header,
+        delimiter=options.delimiter,
+        # "needed" quotes every string-typed value, so strings with delimiters, quotes or line
+        # breaks are always safe, and an empty string ("") stays distinct from NULL (nothing).
+        quoting_style="needed",
+    )
+    pa_csv.write_csv(table, sink, write_options=write_options)
+    return bytes(sink.getvalue())
+
+
+def _ndjson(table: pa.Table) -> bytes:
+    # pyarrow has no JSON writer; DuckDB's is vectorised and keeps row order with
+    # preserve_insertion_order (its default, set here because the output depends on it).
+    columns = [sql_identifier(field.name) for field in table.schema]
+    select = ", ".join(
+        f"{_json_value(column, field.type, 0) or column} AS {column}"
+        for column, field in zip(columns, table.schema, strict=True)
+    )
+    with tempfile.TemporaryDirectory(prefix="lakeproof-ndjson-") as tmp, duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = true")
+        con.register("rows_to_encode", table)
+        path = Path(tmp) / "part.ndjson"
+        # Every name and the path in this statement are quoted by sql_identifier / sql_string.
+        con.execute(f"COPY (SELECT {select} FROM rows_to_encode) TO {sql_string(str(path))} (FORMAT json)")  # noqa: S608
+        return path.read_bytes()
+
+
+def _json_value(expr: str, dtype: pa.DataType, depth: int) -> str | None:
+    """A DuckDB expression for `expr` that follows the NDJSON rules, or None if DuckDB's own
+    JSON output already does."""
+    if pa.types.is_floating(dtype):
+        return (
+            f"CASE WHEN isnan({expr}) THEN '\"NaN\"'::JSON"
+            f" WHEN isinf({expr}) AND {expr} > 0 THEN '\"Infinity\"'::JSON"
+            f" WHEN isinf({expr}) THEN '\"-Infinity\"'::JSON"
+            f" ELSE to_json({expr}) END"
+        )
+    if pa.types.is_decimal(dtype) and dtype.precision > JSON_EXACT_DIGITS:
+        return f"CAST({expr} AS VARCHAR)"
+    if pa.types.is_list(dtype):
+        item = f"item{depth}"
+        inner = _json_value(item, dtype.value_type, depth + 1)
+        return None if inner is None else f"list_transform({expr}, lambda {item}: {inner})"
+    if pa.types.is_struct(dtype):
+        fields = [(field.name, _json_value(f"{expr}.{sql_identifier(field.name)}", field.type, depth))
+                  for field in dtype]
+        if all(inner is None for _, inner in fields):
+            return None
+        packed = ", ".join(
+            f"{sql_identifier(name)} := {inner or f'{expr}.{sql_identifier(name)}'}" for name, inner in fields
+        )
+        # struct_pack of a NULL struct's fields would be a struct of NULLs, not NULL.
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({packed}) END"
+    return None

@@ -1,0 +1,88 @@
+"""The manifest of a written dataset: every object with its size, rows and checksum.
+
+Tests assert against the manifest (row counts, which objects exist) and read the objects back
+through it (`glob`, `duckdb_scan`), so how each format was written is recorded here once.
+"""
+
+from pydantic import BaseModel, ConfigDict
+
+from lakeproof.datagen.encode import EXTENSIONS
+from lakeproof.datagen.spec import CsvOptions, Format
+from lakeproof.datagen.sql import sql_string
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ColumnInfo(_Record):
+    """A column as one format carries it."""
+
+    name: str
+    type: str  # spec spelling: decimal(12,2), list<string>
+    duckdb_type: str  # DECIMAL(12,2), VARCHAR[]: for readers that need explicit column types
+
+
+class ObjectInfo(_Record):
+    """One written object (file)."""
+
+    key: str  # relative to the sink: {dataset}/{format}/part-0000.{ext}
+    uri: str  # where it lives: s3://bucket/prefix/{key} or an absolute local path
+    format: Format
+    size: int
+    rows: int
+    sha256: str
+
+
+class Manifest(_Record):
+    """What `write_dataset` (or `write_tpch`, per table) wrote."""
+
+    dataset: str
+    seed: int | None  # None for data not generated from a seed (TPC-H's dbgen)
+    base_uri: str
+    total_rows: int  # rows per format: every format carries all of them
+    csv: CsvOptions
+    columns: dict[Format, tuple[ColumnInfo, ...]]
+    conventions: dict[Format, str]
+    objects: tuple[ObjectInfo, ...]
+
+    @property
+    def formats(self) -> tuple[Format, ...]:
+        """The formats written, in spec order."""
+        return tuple(self.columns)
+
+    def objects_of(self, fmt: Format) -> tuple[ObjectInfo, ...]:
+        """The objects of one format, in file order."""
+        return tuple(obj for obj in self.objects if obj.format == fmt)
+
+    def glob(self, fmt: Format) -> str:
+        """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
+        return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}"
+
+    def duckdb_scan(self, fmt: Format, source: str | None = None) -> str:
+        """A DuckDB table function call that reads `fmt` back exactly as it was written.
+
+        `source` defaults to `glob(fmt)`. CSV and NDJSON get explicit column types, so far dates,
+        decimals and NaN strings are not left to type sniffing.
+        """
+        path = sql_string(source or self.glob(fmt))
+        if fmt == "parquet":
+            return f"read_parquet({path})"
+        columns = "{" + ", ".join(
+            f"{sql_string(c.name)}: {sql_string(c.duckdb_type)}" for c in self.columns[fmt]
+        ) + "}"
+        if fmt == "ndjson":
+            return f"read_json({path}, format='newline_delimited', columns={columns})"
+        return (
+            f"read_csv({path}, header={str(self.csv.header).lower()}, delim={sql_string(self.csv.delimiter)},"
+            f" quote='\"', escape='\"', nullstr='', allow_quoted_nulls=false, columns={columns})"
+        )
+
+    def to_json(self) -> str:
+        """The manifest as indented JSON (`from_json` reads it back)."""
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        """A manifest from `to_json` output."""
+        return cls.model_validate_json(text)

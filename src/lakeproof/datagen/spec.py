@@ -1,0 +1,244 @@
+"""Dataset specs: the validated model of a ``data/datasets/*.yaml`` file.
+
+A spec says what to generate (columns, rows, seed) and how to lay it out (files per format,
+size skew, empty files, Parquet and CSV options). Every model forbids unknown fields so a typo
+is an error, not a silently ignored setting. Checks that involve several fields raise
+`FieldError` naming the offending field, so the loader can point at its line.
+"""
+
+from typing import Literal, get_args
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lakeproof.datagen.domain import to_scalar
+from lakeproof.datagen.messages import FieldError, first_problem
+from lakeproof.datagen.types import IDENTIFIER, is_nested, leaf_type, parse_type, type_name
+from lakeproof.errors import ConfigError
+
+Format = Literal["parquet", "csv", "ndjson"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+# Without an explicit edge_ratio, this share of a column's rows carries edge values.
+DEFAULT_EDGE_RATIO = 0.01
+# Distinct random strings per column unless `cardinality` or `choices` says otherwise.
+DEFAULT_CARDINALITY = 1000
+# Random lists hold 0..max_items elements.
+DEFAULT_MAX_ITEMS = 4
+
+# A literal a tester may write for min, max or choices. Any YAML value is accepted here and
+# converted per column type by `to_scalar`, whose message names the type the value must have.
+SpecValue = object
+
+INT32_MAX = 2**31 - 1
+
+
+class SpecModel(BaseModel):
+    """Base of all spec models: unknown fields are errors, and a loaded spec never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParquetOptions(SpecModel):
+    """How Parquet files are written."""
+
+    # Row groups are the unit of Parquet splits, so tests choose their size.
+    row_group_rows: int = Field(100_000, ge=1)
+    compression: Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"] = "snappy"
+
+
+class CsvOptions(SpecModel):
+    """How CSV files are written (quoting is fixed: RFC 4180 double quotes)."""
+
+    header: bool = True
+    delimiter: str = ","
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_plain_character(cls, value: str) -> str:
+        if len(value) != 1 or value in '"\r\n':
+            raise ValueError(f"delimiter {value!r} must be one character other than a quote or newline")
+        return value
+
+
+class SizeSkew(SpecModel):
+    """One data file gets `factor` times the rows of each other data file."""
+
+    file: int = Field(ge=0)
+    factor: float = Field(gt=0)
+
+
+class ColumnSpec(SpecModel):
+    """One column: its type, how values are drawn, and how many are NULL or edge values."""
+
+    name: str = Field(pattern=rf"^{IDENTIFIER.pattern}$")
+    type: str
+    generator: Literal["random", "sequence"] = "random"
+    nulls: float = Field(0.0, ge=0.0, le=1.0)
+    edge_values: bool = False
+    edge_ratio: float | None = Field(None, gt=0.0, le=1.0)
+    min: SpecValue | None = None
+    max: SpecValue | None = None
+    choices: tuple[SpecValue, ...] | None = Field(None, min_length=1)
+    cardinality: int | None = Field(None, ge=1)
+    max_items: int | None = Field(None, ge=0)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        # Stored in canonical spelling so manifests and error messages read the same everywhere.
+        return type_name(parse_type(value))
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        """The Arrow type values are generated as."""
+        return parse_type(self.type)
+
+    @property
+    def effective_edge_ratio(self) -> float:
+        """Share of rows that carry edge values (0 when edge values are off)."""
+        if not self.edge_values:
+            return 0.0
+        return DEFAULT_EDGE_RATIO if self.edge_ratio is None else self.edge_ratio
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ColumnSpec":
+        self._check_applicable_options()
+        self._check_sequence()
+        if self.edge_ratio is not None and not self.edge_values:
+            raise FieldError(
+                ("edge_ratio",), "edge_ratio needs edge_values: true; add it or remove edge_ratio"
+            )
+        self._check_values()
+        return self
+
+    def _check_applicable_options(self) -> None:
+        dtype, leaf = self.arrow_type, leaf_type(self.arrow_type)
+        ordered = not (is_nested(leaf) or pa.types.is_string(leaf) or pa.types.is_boolean(leaf))
+        applies = {
+            "min": ordered,
+            "max": ordered,
+            "choices": not is_nested(leaf),
+            "cardinality": pa.types.is_string(leaf),
+            "max_items": pa.types.is_list(dtype),
+        }
+        for option, allowed in applies.items():
+            if getattr(self, option) is not None and not allowed:
+                raise FieldError((option,), f"{option} does not apply to a {self.type} column; remove it")
+        if self.choices is not None:
+            for option in ("min", "max", "cardinality"):
+                if getattr(self, option) is not None:
+                    raise FieldError((option,), f"{option} and choices exclude each other; keep one")
+
+    def _check_sequence(self) -> None:
+        if self.generator != "sequence":
+            return
+        if self.type not in {"int", "bigint"}:
+            raise FieldError(
+                ("generator",), f"sequence makes int or bigint ids, not {self.type}; change the type"
+            )
+        extras = [o for o in ("min", "max", "choices", "edge_ratio") if getattr(self, o) is not None]
+        if self.nulls or self.edge_values or extras:
+            raise FieldError(
+                ("generator",),
+                "a sequence column holds the unique ids 0..rows-1; "
+                "remove nulls, edge_values and value options from it",
+            )
+
+    def _check_values(self) -> None:
+        leaf = leaf_type(self.arrow_type)
+        bounds = {}
+        for option in ("min", "max"):
+            value = getattr(self, option)
+            if value is not None:
+                bounds[option] = self._scalar((option,), value, leaf)
+        if len(bounds) == 2 and bounds["min"].as_py() > bounds["max"].as_py():
+            raise FieldError(("min",), f"min {self.min!r} is greater than max {self.max!r}; swap them")
+        for index, choice in enumerate(self.choices or ()):
+            self._scalar(("choices", index), choice, leaf)
+
+    @staticmethod
+    def _scalar(loc: tuple[str | int, ...], value: object, dtype: pa.DataType) -> pa.Scalar:
+        try:
+            return to_scalar(value, dtype)
+        except ValueError as error:
+            raise FieldError(loc, str(error)) from None
+
+
+class DatasetSpec(SpecModel):
+    """A whole dataset: what to generate and how to lay it out in files of each format."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    seed: int = Field(ge=0)
+    rows: int = Field(ge=0)
+    files: int = Field(1, ge=1)
+    formats: tuple[Format, ...] = Field(FORMATS, min_length=1)
+    parquet: ParquetOptions = ParquetOptions()
+    csv: CsvOptions = CsvOptions()
+    size_skew: SizeSkew | None = None
+    empty_files: int = Field(0, ge=0)
+    columns: tuple[ColumnSpec, ...] = Field(min_length=1)
+
+    @field_validator("formats")
+    @classmethod
+    def _no_repeats(cls, value: tuple[Format, ...]) -> tuple[Format, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"formats {list(value)} repeat a format; list each once")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DatasetSpec":
+        self._check_column_names()
+        if self.size_skew is not None and self.size_skew.file >= self.files:
+            raise FieldError(
+                ("size_skew", "file"),
+                f"file {self.size_skew.file} does not exist with files: {self.files}; "
+                f"use 0..{self.files - 1}",
+            )
+        self._check_csv_columns()
+        for index, column in enumerate(self.columns):
+            if column.generator == "sequence" and column.type == "int" and self.rows - 1 > INT32_MAX:
+                raise FieldError(
+                    ("columns", index, "type"),
+                    f"ids up to {self.rows - 1} do not fit in int; use bigint",
+                )
+        return self
+
+    def _check_column_names(self) -> None:
+        seen: dict[str, int] = {}
+        for index, column in enumerate(self.columns):
+            if column.name in seen:
+                raise FieldError(
+                    ("columns", index, "name"),
+                    f"duplicate column name {column.name!r} (also columns[{seen[column.name]}]); rename one",
+                )
+            seen[column.name] = index
+
+    def _check_csv_columns(self) -> None:
+        if "csv" not in self.formats:
+            return
+        nested = [i for i, column in enumerate(self.columns) if is_nested(column.arrow_type)]
+        if nested and self.formats == ("csv",):
+            raise FieldError(
+                ("columns", nested[0], "type"),
+                f"{self.columns[nested[0]].type} cannot be written to CSV and csv is the only format; "
+                "add parquet or ndjson to formats, or remove the column",
+            )
+        if len(nested) == len(self.columns):
+            raise FieldError(
+                ("formats",),
+                "CSV omits list and struct columns and every column is nested; "
+                "add a scalar column or remove csv from formats",
+            )
+
+    def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":
+        """A copy with another row count or seed (e.g. the 1M-row benchmark), re-validated.
+
+        Raises ConfigError when the changed spec is invalid.
+        """
+        changes = {key: value for key, value in (("rows", rows), ("seed", seed)) if value is not None}
+        try:
+            return DatasetSpec.model_validate(self.model_dump() | changes)
+        except ValidationError as error:
+            raise ConfigError(f"dataset {self.name!r}: {first_problem(error, DatasetSpec)}") from None

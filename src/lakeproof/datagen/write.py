@@ -1,0 +1,78 @@
+"""Write tables as objects of each format to a sink, and describe them in a manifest."""
+
+import hashlib
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode, format_schema
+from lakeproof.datagen.generate import generate_tables
+from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo
+from lakeproof.datagen.sinks import Sink
+from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions
+from lakeproof.datagen.types import duckdb_type, type_name
+
+
+def object_key(dataset: str, fmt: Format, index: int) -> str:
+    """The key of file `index` of a dataset in `fmt`, relative to the sink."""
+    return f"{dataset}/{fmt}/part-{index:04d}.{EXTENSIONS[fmt]}"
+
+
+def write_tables(
+    dataset: str,
+    tables: Sequence[pa.Table],
+    sink: Sink,
+    *,
+    formats: Sequence[Format],
+    parquet: ParquetOptions | None = None,
+    csv: CsvOptions | None = None,
+    seed: int | None = None,
+) -> Manifest:
+    """Encode each table (one per file) in each format, store it in `sink`, and return the manifest."""
+    if not tables:
+        raise ValueError(f"dataset {dataset!r} has no tables to write; pass at least one (it may be empty)")
+    csv = csv or CsvOptions()
+    objects = []
+    for fmt in formats:
+        for index, table in enumerate(tables):
+            body = encode(table, fmt, parquet=parquet, csv=csv)
+            key = object_key(dataset, fmt, index)
+            objects.append(ObjectInfo(
+                key=key,
+                uri=sink.put(key, body),
+                format=fmt,
+                size=len(body),
+                rows=table.num_rows,
+                sha256=hashlib.sha256(body).hexdigest(),
+            ))
+    schema = tables[0].schema
+    return Manifest(
+        dataset=dataset,
+        seed=seed,
+        base_uri=sink.base_uri,
+        total_rows=sum(table.num_rows for table in tables),
+        csv=csv,
+        columns={fmt: _columns(format_schema(schema, fmt)) for fmt in formats},
+        conventions={fmt: CONVENTIONS[fmt] for fmt in formats},
+        objects=tuple(objects),
+    )
+
+
+def write_dataset(spec: DatasetSpec, sink: Sink) -> Manifest:
+    """Generate `spec` and write every file in every format of the spec to `sink`."""
+    return write_tables(
+        spec.name,
+        generate_tables(spec),
+        sink,
+        formats=spec.formats,
+        parquet=spec.parquet,
+        csv=spec.csv,
+        seed=spec.seed,
+    )
+
+
+def _columns(schema: pa.Schema) -> tuple[ColumnInfo, ...]:
+    return tuple(
+        ColumnInfo(name=field.name, type=type_name(field.type), duckdb_type=duckdb_type(field.type))
+        for field in schema
+    )

@@ -1,0 +1,170 @@
+"""Spec loading: the shipped specs are valid, and every mistake is one line naming file:line and field."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lakeproof.datagen import load_spec
+from lakeproof.errors import ConfigError
+
+from .helpers import DATASETS, SMALL_SPEC
+
+
+@pytest.mark.parametrize("path", sorted(DATASETS.glob("*.yaml")), ids=lambda path: path.stem)
+def test_shipped_specs_are_valid(path: Path) -> None:
+    spec = load_spec(path)
+    assert spec.name == path.stem
+
+
+def test_defaults() -> None:
+    spec = load_spec(DATASETS / "smoke.yaml")
+    assert spec.formats == ("parquet", "csv", "ndjson")
+    assert spec.csv.header
+    assert spec.csv.delimiter == ","
+    assert spec.parquet.compression == "snappy"
+    assert spec.columns[0].effective_edge_ratio == 0.0
+
+
+def test_type_is_stored_in_canonical_spelling(write_spec: Callable[..., Path]) -> None:
+    spec = load_spec(write_spec(SMALL_SPEC.replace("type: int,", 'type: " INT ",')))
+    assert spec.columns[1].type == "int"
+
+
+def test_overrides_are_validated() -> None:
+    spec = load_spec(DATASETS / "mixed_types.yaml")
+    assert spec.with_changes(rows=1_000_000, seed=9).rows == 1_000_000
+    with pytest.raises(ConfigError, match=r"^dataset 'mixed_types': rows: Input should be greater than"):
+        spec.with_changes(rows=-1)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read dataset spec .*missing\.yaml"):
+        load_spec(tmp_path / "missing.yaml")
+
+
+# Each case: (old text in SMALL_SPEC, new text, expected line, expected "field: message" start).
+BAD_SPECS = {
+    "unknown type": (
+        "type: string,", "type: strng,", 8,
+        "columns[2].type: unknown type 'strng'; use one of int, bigint, double, decimal(p,s), string, bool,"
+        " date, timestamp, list<T>, struct<name:T,...>",
+    ),
+    "unknown top-level field": (
+        "files: 2\n", "files: 2\ncolums: []\n", 5,
+        "colums: unknown field 'colums' (did you mean 'columns'?); allowed fields: name,",
+    ),
+    "unknown column field": (
+        "max: 9}", "max: 9, nulls_ratio: 0.1}", 7,
+        "columns[1].nulls_ratio: unknown field 'nulls_ratio' (did you mean 'nulls'?)",
+    ),
+    "unknown nested option": (
+        "files: 2\n", "files: 2\nparquet:\n  row_group_row: 5\n", 6,
+        "parquet.row_group_row: unknown field 'row_group_row' (did you mean 'row_group_rows'?)",
+    ),
+    "wrong value type": ("rows: 1000", "rows: many", 3, "rows: Input should be a valid integer"),
+    "missing field": ("seed: 3\n", "", 1, "seed: required field 'seed' is missing; add it"),
+    "ratio out of range": (
+        "max: 9}", "max: 9, nulls: 1.5}", 7, "columns[1].nulls: Input should be less than or equal to 1",
+    ),
+    "negative rows": ("rows: 1000", "rows: -1", 3, "rows: Input should be greater than or equal to 0"),
+    "no files": ("files: 2", "files: 0", 4, "files: Input should be greater than or equal to 1"),
+    "unknown format": (
+        "files: 2\n", "files: 2\nformats: [parquet, json]\n", 5,
+        "formats[1]: Input should be 'parquet', 'csv' or 'ndjson' (got 'json')",
+    ),
+    "repeated format": (
+        "files: 2\n", "files: 2\nformats: [csv, csv]\n", 5, "formats: formats ['csv', 'csv'] repeat a format",
+    ),
+    "duplicate column": (
+        "name: label,", "name: qty,", 8, "columns[2].name: duplicate column name 'qty' (also columns[1])",
+    ),
+    "min above max": ("min: 0, max: 9", "min: 10, max: 9", 7, "columns[1].min: min 10 is greater than max 9"),
+    "bound does not fit": (
+        "min: 0, max: 9", "min: 0, max: 3000000000", 7, "columns[1].max: 3000000000 does not fit in int",
+    ),
+    "option for another type": (
+        "choices: [a, b]", "min: 1", 8, "columns[2].min: min does not apply to a string column; remove it",
+    ),
+    "choice of the wrong type": (
+        "min: 0, max: 9", "choices: [1, x]", 7, "columns[1].choices[1]: 'x' is not a int value",
+    ),
+    "edge ratio alone": ("max: 9}", "max: 9, edge_ratio: 0.2}", 7, "columns[1].edge_ratio: edge_ratio needs"),
+    "sequence with nulls": (
+        "generator: sequence", "generator: sequence, nulls: 0.1", 6,
+        "columns[0].generator: a sequence column holds the unique ids",
+    ),
+    "skewed file out of range": (
+        "files: 2\n", "files: 2\nsize_skew: {file: 2, factor: 10}\n", 5,
+        "size_skew.file: file 2 does not exist with files: 2; use 0..1",
+    ),
+    "bad dataset name": ("name: small", "name: Small Data", 1, "name: String should match pattern"),
+    "bad column name": (
+        "name: qty,", "name: my qty,", 7, "columns[1].name: String should match pattern",
+    ),
+    "bad csv delimiter": (
+        "files: 2\n", "files: 2\ncsv: {delimiter: ';;'}\n", 5,
+        "csv.delimiter: delimiter ';;' must be one character",
+    ),
+}
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), BAD_SPECS.values(), ids=BAD_SPECS.keys())
+def test_bad_spec_is_one_line_with_file_line_and_field(
+    write_spec: Callable[..., Path], old: str, new: str, line: int, message: str
+) -> None:
+    assert old in SMALL_SPEC
+    path = write_spec(SMALL_SPEC.replace(old, new, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path)
+    error = str(caught.value)
+    assert "\n" not in error
+    assert error.startswith(f"{path}:{line}: {message}"), error
+
+
+def test_nested_column_in_a_csv_only_dataset_is_refused(write_spec: Callable[..., Path]) -> None:
+    text = SMALL_SPEC.replace("files: 2\n", "files: 2\nformats: [csv]\n").replace(
+        "type: string, choices: [a, b]", 'type: "list<string>"'
+    )
+    path = write_spec(text)
+    expected = r"spec\.yaml:9: columns\[2\]\.type: list<string> cannot be written to CSV"
+    with pytest.raises(ConfigError, match=expected):
+        load_spec(path)
+
+
+def test_csv_needs_a_scalar_column(write_spec: Callable[..., Path]) -> None:
+    text = "name: n\nseed: 1\nrows: 1\nformats: [csv, parquet]\ncolumns:\n  - {name: t, type: list<int>}\n"
+    path = write_spec(text)
+    with pytest.raises(ConfigError, match=r"spec\.yaml:4: formats: CSV omits list and struct columns"):
+        load_spec(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("name: x\nseed: 1\nrows: [1, 2\ncolumns: []\n", 4, "expected ',' or ']'"),
+        ("name: x\nseed: 1\nseed: 2\n", 3, 'found duplicate key "seed"'),
+        ("name: x\n  seed: 1\n", 2, "mapping values are not allowed here"),
+    ],
+)
+def test_yaml_syntax_error_is_one_line_with_file_and_line(
+    write_spec: Callable[..., Path], text: str, line: int, problem: str
+) -> None:
+    path = write_spec(text)
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path)
+    error = str(caught.value)
+    assert "\n" not in error
+    assert error.startswith(f"{path}:{line}: YAML error: {problem}"), error
+
+
+def test_a_spec_must_be_a_mapping(write_spec: Callable[..., Path]) -> None:
+    path = write_spec("- just\n- a list\n")
+    with pytest.raises(ConfigError, match=r":1: a dataset spec is a mapping"):
+        load_spec(path)
+
+
+def test_further_problems_are_counted_not_listed(write_spec: Callable[..., Path]) -> None:
+    path = write_spec(SMALL_SPEC.replace("rows: 1000", "rows: -1").replace("files: 2", "files: 0"))
+    with pytest.raises(ConfigError, match=r"\(\+1 more problems\)$"):
+        load_spec(path)
