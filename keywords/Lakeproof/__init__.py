@@ -6,11 +6,11 @@ from typing import Any
 
 from robotlibcore import DynamicCore
 
+from lakeproof import __version__
 from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DatasetKeywords
 from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
-from lakeproof import __version__
 
 
 class Lakeproof(DynamicCore):

@@ -9,8 +9,8 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from Lakeproof.html_log import log_table
 from lakeproof.datagen import Format, Manifest, load_spec
+from Lakeproof.html_log import log_table
 
 # Dataset names resolve to the project's spec files; a path works too.
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "data" / "datasets"
@@ -33,8 +33,10 @@ class DatasetKeywords:
         manifest = self.context.datasets.get(dataset)
         if manifest is None:
             known = ", ".join(sorted(self.context.datasets)) or "none yet"
-            raise AssertionError(f"dataset {dataset!r} was not created in this lab (created: {known}); "
-                                 "call 'Create Dataset' first")
+            raise AssertionError(
+                f"dataset {dataset!r} was not created in this lab (created: {known}); "
+                "call 'Create Dataset' first"
+            )
         return manifest
 
     @keyword
@@ -58,14 +60,14 @@ class DatasetKeywords:
         manifest = lab.create_dataset(loaded)
         self.context.datasets[manifest.dataset] = manifest
         log_table(
-            f"Dataset {manifest.dataset}: {manifest.total_rows} rows per format, {len(manifest.objects)} objects",
+            f"Dataset {manifest.dataset}: {manifest.total_rows} rows per format in {len(manifest.objects)} objects",
             ["object", "format", "rows", "bytes", "sha256"],
             [[obj.uri, obj.format, obj.rows, obj.size, obj.sha256[:12]] for obj in manifest.objects],
         )
         return manifest.model_dump(mode="json")
 
     @keyword
-    def get_dataset_object_key(self, dataset: str, format: Format, index: int = 0) -> str:  # noqa: A002
+    def get_dataset_object_key(self, dataset: str, format: Format, index: int = 0) -> str:
         """Returns the full object key of file ``index`` of ``dataset`` in ``format``.
 
         Handy to aim a fault at one object.
@@ -76,11 +78,13 @@ class DatasetKeywords:
         """
         objects = self._manifest(dataset).objects_of(format)
         if not 0 <= index < len(objects):
-            raise AssertionError(f"dataset {dataset!r} has {len(objects)} {format} files; index {index} is out of range")
+            raise AssertionError(
+                f"dataset {dataset!r} has {len(objects)} {format} files; index {index} is out of range"
+            )
         return objects[index].uri.split("/", 3)[3]
 
     @keyword
-    def count_rows_through_reader(self, dataset: str, format: Format, reader: str = "coordinator") -> int:  # noqa: A002
+    def count_rows_through_reader(self, dataset: str, format: Format, reader: str = "coordinator") -> int:
         """Returns the number of rows DuckDB reads from all ``format`` files of ``dataset`` via ``reader``.
 
         The read goes through ``reader``'s fault proxy listener, so injected faults apply.
@@ -92,11 +96,14 @@ class DatasetKeywords:
         return self._count(manifest.duckdb_scan(format), reader)
 
     def _count(self, scan: str, reader: str) -> int:
-        result = self.context.oracle(reader).query(f"SELECT count(*) AS n FROM {scan}")
+        # ``scan`` is built by the manifest from its own object URIs, not from user text.
+        result = self.context.oracle(reader).query(f"SELECT count(*) AS n FROM {scan}")  # noqa: S608
         return int(result.column("n")[0].as_py())
 
     @keyword
-    def dataset_should_read_back_completely(self, dataset: str, format: Format, reader: str = "coordinator") -> None:  # noqa: A002
+    def dataset_should_read_back_completely(
+        self, dataset: str, format: Format, reader: str = "coordinator"
+    ) -> None:
         """Fails unless every ``format`` file of ``dataset`` reads back through ``reader`` with its rows.
 
         Each object is read on its own and its row count compared with the manifest; the log
@@ -110,9 +117,17 @@ class DatasetKeywords:
         for obj in manifest.objects_of(format):
             read = self._count(manifest.duckdb_scan(format, source=obj.uri), reader)
             rows.append([obj.uri, obj.rows, read, "ok" if read == obj.rows else "MISMATCH"])
-        log_table(f"{dataset} ({format}) read through {reader}", ["object", "expected rows", "read rows", "verdict"], rows)
+        log_table(
+            f"{dataset} ({format}) read through {reader}",
+            ["object", "expected rows", "read rows", "verdict"],
+            rows,
+        )
         wrong = [row for row in rows if row[3] != "ok"]
         if wrong:
-            details = "; ".join(f"{uri}: expected {expected}, read {read}" for uri, expected, read, _ in wrong)
-            raise AssertionError(f"{len(wrong)} of {len(rows)} {format} objects read back wrong through {reader}: {details}")
+            details = "; ".join(
+                f"{uri}: expected {expected}, read {read}" for uri, expected, read, _ in wrong
+            )
+            raise AssertionError(
+                f"{len(wrong)} of {len(rows)} {format} objects read back wrong through {reader}: {details}"
+            )
         logger.info(f"all {len(rows)} {format} objects of {dataset} read back completely through {reader}")

@@ -8,16 +8,21 @@ from typing import Any
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from Lakeproof.html_log import log_mapping, log_table
 from lakeproof.faultproxy.names import Action
+from Lakeproof.html_log import log_mapping, log_table
 
 _STAT_COLUMNS = ["requests", "bytes", "faults", "faults by action"]
 
 
 def _stat_rows(breakdown: dict[str, dict[str, Any]]) -> list[list[Any]]:
     return [
-        [label, line["requests"], line["bytes"], line["faults"],
-         ", ".join(f"{action}: {count}" for action, count in line["faults_by_action"].items())]
+        [
+            label,
+            line["requests"],
+            line["bytes"],
+            line["faults"],
+            ", ".join(f"{action}: {count}" for action, count in line["faults_by_action"].items()),
+        ]
         for label, line in breakdown.items()
     ]
 
@@ -41,7 +46,7 @@ class FaultKeywords:
         per_request: int | None = None,
         probability: float = 1.0,
         seed: int = 0,
-        bytes: int | None = None,  # noqa: A002 - the proxy's own name for the parameter
+        bytes: int | None = None,
         latency: timedelta | None = None,
         rate: int | None = None,
         hang: timedelta | None = None,
@@ -145,7 +150,9 @@ class FaultKeywords:
         """
         stats = self.get_proxy_stats()
         log_table("Proxy traffic by reader", ["reader", *_STAT_COLUMNS], _stat_rows(stats["by_listener"]))
-        log_table("Proxy traffic by operation", ["operation", *_STAT_COLUMNS], _stat_rows(stats["by_operation"]))
+        log_table(
+            "Proxy traffic by operation", ["operation", *_STAT_COLUMNS], _stat_rows(stats["by_operation"])
+        )
         log_table("Proxy traffic by object", ["key", *_STAT_COLUMNS], _stat_rows(stats["by_key"]))
 
     @keyword
@@ -155,8 +162,8 @@ class FaultKeywords:
         """Fails unless the proxy injected fault ``action`` (exactly ``times`` times, if given).
 
         Counts this run's requests, optionally only those on object ``key`` (the full key) or
-        only those served by ``reader`` (not both). Returns the count, and logs the traffic tables either way, so a
-        reviewer sees which requests were faulted.
+        only those served by ``reader`` (not both). Returns the count, and logs the traffic
+        tables either way, so a reviewer sees which requests were faulted.
 
         Examples:
         | `Fault Should Have Been Hit`    slowdown_503    times=2
@@ -170,7 +177,10 @@ class FaultKeywords:
         if key is not None:
             line, where = stats["by_key"].get(key, {"faults_by_action": {}}), f" on key {key}"
         if reader is not None:
-            line, where = stats["by_listener"].get(reader, {"faults_by_action": {}}), f" through reader {reader}"
+            line, where = (
+                stats["by_listener"].get(reader, {"faults_by_action": {}}),
+                f" through reader {reader}",
+            )
         seen = int(line["faults_by_action"].get(action, 0))
         if times is None and seen == 0:
             raise AssertionError(f"fault {action} was never hit{where}: the faulted requests never happened")

@@ -27,7 +27,9 @@ class LabKeywords:
         self.context = context
 
     @keyword
-    def start_lab(self, nodes: int = 3, bucket: str = "lake", start_timeout: timedelta = timedelta(seconds=30)) -> dict[str, object]:
+    def start_lab(
+        self, nodes: int = 3, bucket: str = "lake", start_timeout: timedelta = timedelta(seconds=30)
+    ) -> dict[str, object]:
         """Starts the embedded lab: an S3 object store and a fault proxy with one listener per reader.
 
         ``nodes`` is how many data-node readers get a proxy listener besides the ``coordinator``

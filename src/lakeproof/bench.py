@@ -52,7 +52,9 @@ def bench_lab_cold_start(output_dir: Path, repeats: int) -> list[Figure]:
         with Lab(LabSettings(output_dir=output_dir, run_label="bench")) as lab:
             durations.append(lab.started_in or 0.0)
     median = statistics.median(durations)
-    return [Figure("lab cold start (object store + proxy ready), median", median, "s", "<= 1.5", median <= 1.5)]
+    return [
+        Figure("lab cold start (object store + proxy ready), median", median, "s", "<= 1.5", median <= 1.5)
+    ]
 
 
 def _get(endpoint: S3Endpoint, bucket: str, key: str) -> Callable[[], int]:
@@ -84,7 +86,10 @@ def bench_proxy(output_dir: Path, big_mib: int, big_repeats: int, small_repeats:
         proxied_rate = big_mib / statistics.median(proxied_s)
         ratio = proxied_rate / direct_rate
 
-        small_direct, small_proxied = _get(direct, lab.bucket, small_key), _get(proxied, lab.bucket, small_key)
+        small_direct, small_proxied = (
+            _get(direct, lab.bucket, small_key),
+            _get(proxied, lab.bucket, small_key),
+        )
         small_direct(), small_proxied()
         direct_ms = _median_seconds(small_direct, small_repeats) * 1000
         proxied_ms = _median_seconds(small_proxied, small_repeats) * 1000

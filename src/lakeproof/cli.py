@@ -46,20 +46,40 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Start the embedded lab on 127.0.0.1, print its endpoints and credential "
         "placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; then stop everything.",
     )
-    up.add_argument("--nodes", type=int, default=3, help="data-node readers besides the coordinator, "
-                    "each with its own proxy listener (default: 3)")
+    up.add_argument(
+        "--nodes",
+        type=int,
+        default=3,
+        help="data-node readers besides the coordinator, each with its own proxy listener (default: 3)",
+    )
     up.add_argument("--bucket", default="lake", help="bucket to create (default: lake)")
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
-    up.add_argument("--control-port", type=int, default=0,
-                    help="fault proxy control API port (default: 0 = a free port)")
-    up.add_argument("--reader-port", type=_reader_port, action="append", default=[], metavar="NAME=PORT",
-                    help="fix one reader's proxy listener port, e.g. coordinator=9100 (repeatable)")
-    up.add_argument("--output-dir", type=Path, default=Path("out"),
-                    help="where component logs go, under lab-logs/<prefix>/ (default: out)")
-    up.add_argument("--ready-file", type=Path,
-                    help="also write the endpoints JSON to this file once everything is ready")
-    up.add_argument("--start-timeout", type=float, default=30.0,
-                    help="seconds each component may take to become ready (default: 30)")
+    up.add_argument(
+        "--control-port", type=int, default=0, help="fault proxy control API port (default: 0 = a free port)"
+    )
+    up.add_argument(
+        "--reader-port",
+        type=_reader_port,
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="fix one reader's proxy listener port, e.g. coordinator=9100 (repeatable)",
+    )
+    up.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("out"),
+        help="where component logs go, under lab-logs/<prefix>/ (default: out)",
+    )
+    up.add_argument(
+        "--ready-file", type=Path, help="also write the endpoints JSON to this file once everything is ready"
+    )
+    up.add_argument(
+        "--start-timeout",
+        type=float,
+        default=30.0,
+        help="seconds each component may take to become ready (default: 30)",
+    )
 
     datagen = commands.add_parser(
         "datagen",
@@ -71,12 +91,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     source = datagen.add_mutually_exclusive_group(required=True)
     source.add_argument("spec", nargs="?", type=Path, metavar="SPEC", help="path of the dataset spec (YAML)")
-    source.add_argument("--tpch", type=float, metavar="SF",
-                        help="generate the 8 TPC-H tables at this scale factor instead (e.g. 0.01)")
+    source.add_argument(
+        "--tpch",
+        type=float,
+        metavar="SF",
+        help="generate the 8 TPC-H tables at this scale factor instead (e.g. 0.01)",
+    )
     target = datagen.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="write the objects under this local directory")
-    target.add_argument("--s3-endpoint", metavar="URL",
-                        help="upload to this S3 endpoint instead, e.g. the object_store URL 'lab up' printed")
+    target.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="upload to this S3 endpoint instead, e.g. the object_store URL 'lab up' printed",
+    )
     datagen.add_argument("--bucket", default="lake", help="bucket for --s3-endpoint (default: lake)")
     datagen.add_argument("--prefix", default="", help="key prefix for --s3-endpoint (default: none)")
     datagen.add_argument("--rows", type=int, help="override the spec's row count")

@@ -18,8 +18,9 @@ class Oracle:
         load_extension(self.connection, "httpfs")
         # Literal values: DuckDB does not take prepared parameters in CREATE SECRET.
         self.connection.execute(
-            f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}', SECRET '{endpoint.secret_key}',
-                ENDPOINT '{endpoint.host_port}', URL_STYLE 'path', USE_SSL false, REGION '{endpoint.region}')"""
+            f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}',
+                SECRET '{endpoint.secret_key}', ENDPOINT '{endpoint.host_port}', URL_STYLE 'path',
+                USE_SSL false, REGION '{endpoint.region}')"""
         )
         self.connection.execute(f"SET http_retries = {int(http_retries)}")
         self.connection.execute(f"SET http_timeout = {int(http_timeout_s)}")

@@ -74,7 +74,11 @@ def test_reader_port_in_use_fails_start_and_leaves_nothing(output_dir: Path) -> 
         holder.bind((LOOPBACK, 0))
         holder.listen()
         port = holder.getsockname()[1]
-        lab = Lab(LabSettings(output_dir=output_dir, readers=("coordinator", "node-1"), reader_ports={"node-1": port}))
+        lab = Lab(
+            LabSettings(
+                output_dir=output_dir, readers=("coordinator", "node-1"), reader_ports={"node-1": port}
+            )
+        )
         with pytest.raises(PortInUseError, match=rf"port {port} for listener 'node-1' is already in use"):
             lab.start()
     assert lab.object_store.exited_reason() is not None  # the store started first was stopped again
@@ -97,11 +101,25 @@ def test_bad_settings_are_one_line_errors(settings: dict[str, Any], message: str
 def _start_lab_cli(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "lakeproof.cli", "lab", "up", "--nodes", "2",
-         "--output-dir", str(tmp_path / "out"), "--ready-file", str(ready)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "lakeproof.cli",
+            "lab",
+            "up",
+            "--nodes",
+            "2",
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    wait_until(ready.exists, 60, "lakeproof lab up", abort=lambda: None if process.poll() is None else "exited")
+    wait_until(
+        ready.exists, 60, "lakeproof lab up", abort=lambda: None if process.poll() is None else "exited"
+    )
     return process, json.loads(ready.read_text())
 
 
@@ -109,7 +127,8 @@ def _start_lab_cli(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, A
 def test_cli_lab_up_stops_everything_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
     process, description = _start_lab_cli(tmp_path)
     assert set(description["readers"]) == {"coordinator", "node-1", "node-2"}
-    assert description["access_key"] and description["secret_key"]
+    assert description["access_key"]
+    assert description["secret_key"]
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr.decode()
@@ -143,9 +162,20 @@ def test_a_failing_script_still_stops_the_lab(tmp_path: Path) -> None:
 
 def test_cli_reports_bad_arguments_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "lakeproof.cli", "lab", "up", "--bucket", "Bad_Bucket",
-         "--output-dir", str(tmp_path)],
-        capture_output=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "lakeproof.cli",
+            "lab",
+            "up",
+            "--bucket",
+            "Bad_Bucket",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     lines = result.stderr.decode().strip().splitlines()

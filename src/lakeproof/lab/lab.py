@@ -46,8 +46,11 @@ class LabSettings:
             raise ConfigError(
                 f"ports given for unknown readers {unknown}; readers are: {', '.join(self.readers)}"
             )
-        for what, port in [("object store", self.s3_port), ("control API", self.control_port),
-                           *self.reader_ports.items()]:
+        for what, port in [
+            ("object store", self.s3_port),
+            ("control API", self.control_port),
+            *self.reader_ports.items(),
+        ]:
             if not 0 <= port <= 65535:
                 raise ConfigError(f"port {port} for {what} is out of range; use 1-65535 or 0 for a free port")
 
@@ -77,8 +80,11 @@ class Lab:
             create_bucket(store.client(), self.settings.bucket)
             listeners = {name: self.settings.reader_ports.get(name, 0) for name in self.settings.readers}
             self._proxy = FaultProxyProcess(
-                store, listeners, self.log_dir / "faultproxy.log",
-                self.settings.control_port, self.settings.start_timeout,
+                store,
+                listeners,
+                self.log_dir / "faultproxy.log",
+                self.settings.control_port,
+                self.settings.start_timeout,
             )
             self._proxy.start()
             self._control = ProxyControl(self._proxy.control_url)
@@ -99,9 +105,9 @@ class Lab:
 
     def health_problem(self) -> str | None:
         """A one-line description of a component that died unexpectedly, or None if all run."""
-        components = [self.object_store, *([self._proxy] if self._proxy else [])]
-        for component in components:
-            if (reason := component.exited_reason()) is not None:
+        probes = [self.object_store.exited_reason, *([self._proxy.exited_reason] if self._proxy else [])]
+        for exited_reason in probes:
+            if (reason := exited_reason()) is not None:
                 return f"{reason}; logs are in {self.log_dir}"
         return None
 

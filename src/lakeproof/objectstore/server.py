@@ -56,7 +56,7 @@ class MotoServer:
 
     def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"http://{LOOPBACK}:{self.port}/moto-api/", timeout=1) as resp:  # noqa: S310
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{self.port}/moto-api/", timeout=1) as resp:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
