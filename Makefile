@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RESULTS ?= results
 PROCESSES ?= 2
+# pabot starts its workers as plain `robot`: the venv's must come first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: venv test acceptance lint docs bench clean
 
@@ -21,7 +23,7 @@ test: venv
 
 ## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot
 acceptance: venv
-	$(BIN)/pabot --processes $(PROCESSES) --outputdir $(RESULTS) --xunit xunit.xml suites
+	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml suites
 
 ## lint: ruff, mypy and robocop
 lint: venv

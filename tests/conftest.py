@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 
+from lakeproof.net import is_listening, wait_until
 from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket
 
 BUCKET = "lake"
@@ -32,3 +35,33 @@ def test_prefix(request: pytest.FixtureRequest) -> str:
 def output_dir(tmp_path: Path) -> Path:
     """Where a lab started by the test writes its logs."""
     return tmp_path / "out"
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _lab_ports(description: dict[str, Any]) -> list[int]:
+    urls = [description["object_store"], description["proxy_control"], *description["readers"].values()]
+    return [int(url.rsplit(":", 1)[1]) for url in urls]
+
+
+@pytest.fixture
+def lab_ports() -> Callable[[dict[str, Any]], list[int]]:
+    """Every port in a lab description (``Lab.describe()``): store, control API, readers."""
+    return _lab_ports
+
+
+@pytest.fixture
+def assert_lab_gone() -> Callable[[dict[str, Any]], None]:
+    """Asserts that no process of a described lab runs and none of its ports listens."""
+
+    def check(description: dict[str, Any]) -> None:
+        pids = [pid for pid in description["pids"].values() if pid]
+        wait_until(lambda: all(_process_gone(pid) for pid in pids), 15, "lab processes to exit")
+        assert not [port for port in _lab_ports(description) if is_listening(port)]
+
+    return check

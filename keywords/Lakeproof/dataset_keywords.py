@@ -59,8 +59,9 @@ class DatasetKeywords:
             loaded = loaded.with_changes(rows=rows)
         manifest = lab.create_dataset(loaded)
         self.context.datasets[manifest.dataset] = manifest
+        objects = len(manifest.objects)
         log_table(
-            f"Dataset {manifest.dataset}: {manifest.total_rows} rows per format in {len(manifest.objects)} objects",
+            f"Dataset {manifest.dataset}: {manifest.total_rows} rows per format in {objects} objects",
             ["object", "format", "rows", "bytes", "sha256"],
             [[obj.uri, obj.format, obj.rows, obj.size, obj.sha256[:12]] for obj in manifest.objects],
         )

@@ -82,31 +82,31 @@ def test_csv_line_breaks_inside_values_do_not_split_records(edge_manifest: Manif
 
 
 def test_csv_quoting_null_and_empty_string() -> None:
-    table = pa.table({
-        "s": pa.array(["", None, 'say "hi"', "a,b\nc", "plain"]),
-        "n": pa.array([1, None, -0.0, float("nan"), float("-inf")]),
-        "d": pa.array([dt.date(1, 1, 1), None, dt.date(9999, 12, 31), None, None]),
-    })
+    table = pa.table(
+        {
+            "s": pa.array(["", None, 'say "hi"', "a,b\nc", "plain"]),
+            "n": pa.array([1, None, -0.0, float("nan"), float("-inf")]),
+            "d": pa.array([dt.date(1, 1, 1), None, dt.date(9999, 12, 31), None, None]),
+        }
+    )
     assert encode(table, "csv").decode() == (
-        '"s","n","d"\n'
-        '"",1,0001-01-01\n'
-        ",,\n"
-        '"say ""hi""",-0,9999-12-31\n'
-        '"a,b\nc",nan,\n'
-        '"plain",-inf,\n'
+        '"s","n","d"\n"",1,0001-01-01\n,,\n"say ""hi""",-0,9999-12-31\n"a,b\nc",nan,\n"plain",-inf,\n'
     )
     assert encode(table, "csv", csv=CsvOptions(header=False, delimiter="|")).decode().startswith('""|1|')
 
 
 def test_ndjson_is_strict_json_with_nan_as_strings() -> None:
-    table = pa.table({
-        "x": pa.array([float("nan"), float("inf"), float("-inf"), -0.0, None]),
-        "wide": pa.array([Decimal("12345678901234567.89"), None, Decimal("-0.01"), None, None],
-                         pa.decimal128(20, 2)),
-        "narrow": pa.array([Decimal("1.50"), None, None, None, None], pa.decimal128(5, 2)),
-        "ts": pa.array([dt.datetime.max, dt.datetime.min, None, None, None], pa.timestamp("us")),
-        "l": pa.array([[1.0, float("nan")], [], None, [None], None]),
-    })
+    table = pa.table(
+        {
+            "x": pa.array([float("nan"), float("inf"), float("-inf"), -0.0, None]),
+            "wide": pa.array(
+                [Decimal("12345678901234567.89"), None, Decimal("-0.01"), None, None], pa.decimal128(20, 2)
+            ),
+            "narrow": pa.array([Decimal("1.50"), None, None, None, None], pa.decimal128(5, 2)),
+            "ts": pa.array([dt.datetime.max, dt.datetime.min, None, None, None], pa.timestamp("us")),
+            "l": pa.array([[1.0, float("nan")], [], None, [None], None]),
+        }
+    )
     body = encode(table, "ndjson").decode()
     assert body.endswith("\n")
     lines = body.split("\n")[:-1]

@@ -20,8 +20,9 @@ def type_strings(draw: st.DrawFn, depth: int = 0) -> str:
         return draw(st.sampled_from(SCALARS))
     if draw(st.booleans()):
         return f"list<{draw(type_strings(depth + 1))}>"
-    names = draw(st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True), min_size=1, max_size=3,
-                          unique=True))
+    names = draw(
+        st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True), min_size=1, max_size=3, unique=True)
+    )
     return "struct<" + ",".join(f"{name}:{draw(type_strings(depth + 1))}" for name in names) + ">"
 
 

@@ -9,10 +9,10 @@ import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from lakeproof.errors import ConfigError, PortInUseError
@@ -21,30 +21,18 @@ from lakeproof.net import LOOPBACK, is_listening, wait_until
 
 pytestmark = pytest.mark.component
 
-
-def _process_gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+Description = dict[str, Any]
+Ports = Callable[[Description], list[int]]
+Gone = Callable[[Description], None]
 
 
-def _ports_of(description: dict[str, Any]) -> list[int]:
-    urls = [description["object_store"], description["proxy_control"], *description["readers"].values()]
-    return [int(url.rsplit(":", 1)[1]) for url in urls]
-
-
-def _assert_nothing_left(description: dict[str, Any]) -> None:
-    pids = [pid for pid in description["pids"].values() if pid]
-    wait_until(lambda: all(_process_gone(pid) for pid in pids), 15, "lab children to exit")
-    assert not [port for port in _ports_of(description) if is_listening(port)]
-
-
-def test_lab_starts_every_reader_and_stops_clean(output_dir: Path) -> None:
+def test_lab_starts_every_reader_and_stops_clean(
+    output_dir: Path, lab_ports: Ports, assert_lab_gone: Gone
+) -> None:
     with Lab(LabSettings(output_dir=output_dir, readers=("coordinator", "node-1"))) as lab:
         description = lab.describe()
         assert set(description["readers"]) == {"coordinator", "node-1"}
-        assert all(is_listening(port) for port in _ports_of(description))
+        assert all(is_listening(port) for port in lab_ports(description))
         # The bucket exists and a reader sees through its listener what was written directly.
         lab.s3.client().put_object(Bucket=lab.bucket, Key=f"{lab.prefix}/a.txt", Body=b"abc")
         via_proxy = lab.reader_endpoint("node-1").client()
@@ -52,13 +40,13 @@ def test_lab_starts_every_reader_and_stops_clean(output_dir: Path) -> None:
         assert (lab.log_dir / "objectstore.log").exists()
         assert (lab.log_dir / "faultproxy.log").exists()
         assert lab.health_problem() is None
-    _assert_nothing_left(description)
+    assert_lab_gone(description)
 
 
-def test_two_labs_side_by_side_get_their_own_ports_and_prefixes(output_dir: Path) -> None:
+def test_two_labs_side_by_side_get_their_own_ports_and_prefixes(output_dir: Path, lab_ports: Ports) -> None:
     with Lab(LabSettings(output_dir=output_dir)) as first, Lab(LabSettings(output_dir=output_dir)) as second:
         assert first.prefix != second.prefix
-        assert not set(_ports_of(first.describe())) & set(_ports_of(second.describe()))
+        assert not set(lab_ports(first.describe())) & set(lab_ports(second.describe()))
 
 
 def test_a_dead_component_is_reported_by_health_check(output_dir: Path) -> None:
@@ -124,7 +112,9 @@ def _start_lab_cli(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, A
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_cli_lab_up_stops_everything_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
+def test_cli_lab_up_stops_everything_on_signal(
+    tmp_path: Path, sig: signal.Signals, assert_lab_gone: Gone
+) -> None:
     process, description = _start_lab_cli(tmp_path)
     assert set(description["readers"]) == {"coordinator", "node-1", "node-2"}
     assert description["access_key"]
@@ -133,17 +123,17 @@ def test_cli_lab_up_stops_everything_on_signal(tmp_path: Path, sig: signal.Signa
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr.decode()
     assert b"stopping the lab" in stderr
-    _assert_nothing_left(description)
+    assert_lab_gone(description)
 
 
-def test_cli_lab_up_killed_hard_takes_its_children_along(tmp_path: Path) -> None:
+def test_cli_lab_up_killed_hard_takes_its_children_along(tmp_path: Path, assert_lab_gone: Gone) -> None:
     process, description = _start_lab_cli(tmp_path)
     process.kill()  # SIGKILL: no teardown code runs; the kernel's parent-death signal must act
     process.wait(timeout=10)
-    _assert_nothing_left(description)
+    assert_lab_gone(description)
 
 
-def test_a_failing_script_still_stops_the_lab(tmp_path: Path) -> None:
+def test_a_failing_script_still_stops_the_lab(tmp_path: Path, assert_lab_gone: Gone) -> None:
     pids_file = tmp_path / "lab.json"
     script = textwrap.dedent(
         f"""
@@ -157,7 +147,7 @@ def test_a_failing_script_still_stops_the_lab(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=False)
     assert result.returncode == 1
     assert b"a test failed" in result.stderr
-    _assert_nothing_left(json.loads(pids_file.read_text()))
+    assert_lab_gone(json.loads(pids_file.read_text()))
 
 
 def test_cli_reports_bad_arguments_in_one_line(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ CONVENTIONS: dict[Format, str] = {
     "parquet": "native Parquet types; row groups of the spec's size; NaN and far dates as is",
     "csv": (
         "RFC 4180: string values always double-quoted (quotes doubled, newlines and delimiters inside"
-        " quotes are data); NULL = empty unquoted field; empty string = \"\"; nested columns omitted"
+        ' quotes are data); NULL = empty unquoted field; empty string = ""; nested columns omitted'
     ),
     "ndjson": (
         "one strict-JSON object per LF-terminated line; NaN/Infinity/-Infinity as strings;"
@@ -139,8 +139,10 @@ def _json_value(expr: str, dtype: pa.DataType, depth: int) -> str | None:
         inner = _json_value(item, dtype.value_type, depth + 1)
         return None if inner is None else f"list_transform({expr}, lambda {item}: {inner})"
     if pa.types.is_struct(dtype):
-        fields = [(field.name, _json_value(f"{expr}.{sql_identifier(field.name)}", field.type, depth))
-                  for field in dtype]
+        fields = [
+            (field.name, _json_value(f"{expr}.{sql_identifier(field.name)}", field.type, depth))
+            for field in dtype
+        ]
         if all(inner is None for _, inner in fields):
             return None
         packed = ", ".join(

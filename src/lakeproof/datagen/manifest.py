@@ -68,9 +68,11 @@ class Manifest(_Record):
         path = sql_string(source or self.glob(fmt))
         if fmt == "parquet":
             return f"read_parquet({path})"
-        columns = "{" + ", ".join(
-            f"{sql_string(c.name)}: {sql_string(c.duckdb_type)}" for c in self.columns[fmt]
-        ) + "}"
+        columns = (
+            "{"
+            + ", ".join(f"{sql_string(c.name)}: {sql_string(c.duckdb_type)}" for c in self.columns[fmt])
+            + "}"
+        )
         if fmt == "ndjson":
             return f"read_json({path}, format='newline_delimited', columns={columns})"
         return (

@@ -13,8 +13,7 @@ import re
 import pyarrow as pa
 
 TYPE_HINT = (
-    "use one of int, bigint, double, decimal(p,s), string, bool, date, timestamp, "
-    "list<T>, struct<name:T,...>"
+    "use one of int, bigint, double, decimal(p,s), string, bool, date, timestamp, list<T>, struct<name:T,...>"
 )
 
 # Timestamps are time-zone naive with microsecond precision: what DuckDB's TIMESTAMP holds, and

@@ -46,8 +46,12 @@ def random_array(dtype: pa.DataType, column: ColumnSpec, rows: int, streams: Str
         return _random_list(dtype, column, rows, streams)
     if pa.types.is_struct(dtype):
         children = [
-            random_array(field.type, ColumnSpec(name=field.name, type=type_name(field.type)), rows,
-                         streams.child(field.name))
+            random_array(
+                field.type,
+                ColumnSpec(name=field.name, type=type_name(field.type)),
+                rows,
+                streams.child(field.name),
+            )
             for field in dtype
         ]
         return pa.StructArray.from_arrays(children, fields=list(dtype))
@@ -78,8 +82,9 @@ def _random_list(dtype: pa.DataType, column: ColumnSpec, rows: int, streams: Str
     return pa.ListArray.from_arrays(pa.array(offsets), items, type=dtype)
 
 
-def _random_integral(dtype: pa.DataType, rng: np.random.Generator, low: object, high: object,
-                     rows: int) -> pa.Array:
+def _random_integral(
+    dtype: pa.DataType, rng: np.random.Generator, low: object, high: object, rows: int
+) -> pa.Array:
     """Types stored as integers: ints, decimals (unscaled), dates (days), timestamps (microseconds)."""
     # Random decimals are drawn within int64 unscaled values; edge values carry the extremes.
     lo = max(_storage_int(low, dtype), _INT64.min)

@@ -37,14 +37,16 @@ def write_tables(
         for index, table in enumerate(tables):
             body = encode(table, fmt, parquet=parquet, csv=csv)
             key = object_key(dataset, fmt, index)
-            objects.append(ObjectInfo(
-                key=key,
-                uri=sink.put(key, body),
-                format=fmt,
-                size=len(body),
-                rows=table.num_rows,
-                sha256=hashlib.sha256(body).hexdigest(),
-            ))
+            objects.append(
+                ObjectInfo(
+                    key=key,
+                    uri=sink.put(key, body),
+                    format=fmt,
+                    size=len(body),
+                    rows=table.num_rows,
+                    sha256=hashlib.sha256(body).hexdigest(),
+                )
+            )
     schema = tables[0].schema
     return Manifest(
         dataset=dataset,
