@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from lakeproof.datagen import Format, Manifest, load_spec
+from lakeproof.datagen import FORMATS, Format, Manifest, load_spec
 from Lakeproof.html_log import log_table
 
 # Dataset names resolve to the project's spec files; a path works too.
@@ -66,6 +66,33 @@ class DatasetKeywords:
             [[obj.uri, obj.format, obj.rows, obj.size, obj.sha256[:12]] for obj in manifest.objects],
         )
         return manifest.model_dump(mode="json")
+
+    @keyword("Create TPC-H Dataset")
+    def create_tpch_dataset(self, scale_factor: float = 0.01, formats: str = "parquet,csv") -> dict[str, str]:
+        """Generates the eight TPC-H tables with DuckDB's dbgen and uploads them under this run's prefix.
+
+        ``formats`` is a comma-separated list of ``parquet``, ``csv`` and ``ndjson``. Each table
+        becomes a dataset named after it (``lineitem``, ``orders``, ...) that the other dataset
+        keywords accept; creating TPC-H again replaces them. DuckDB's official answers exist for
+        scale factors 0.01, 0.1 and 1. Returns each table's object glob for the first format.
+
+        Example:
+        | ${tables}=    `Create TPC-H Dataset`    scale_factor=0.01    formats=parquet
+        | Log    ${tables}[lineitem]
+        """
+        lab = self.context.require_lab()
+        names = [name.strip() for name in formats.split(",") if name.strip()]
+        if not names or set(names) - set(FORMATS):
+            raise ValueError(f"formats {formats!r}: use a comma-separated list of {', '.join(FORMATS)}")
+        chosen = cast("list[Format]", names)
+        manifests = lab.create_tpch(scale_factor, formats=chosen)
+        self.context.datasets.update(manifests)
+        log_table(
+            f"TPC-H at scale factor {scale_factor:g}",
+            ["table", "rows", "objects", "location"],
+            [[name, m.total_rows, len(m.objects), m.glob(chosen[0])] for name, m in manifests.items()],
+        )
+        return {name: manifest.glob(chosen[0]) for name, manifest in manifests.items()}
 
     @keyword
     def get_dataset_object_key(self, dataset: str, format: Format, index: int = 0) -> str:

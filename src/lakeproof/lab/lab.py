@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import atexit
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lakeproof.datagen import DatasetSpec, Manifest, S3Sink, write_dataset
+from lakeproof.datagen import DatasetSpec, Format, Manifest, S3Sink, write_dataset, write_tpch
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
@@ -152,6 +152,13 @@ class Lab:
     def create_dataset(self, spec: DatasetSpec) -> Manifest:
         """Generate ``spec`` and upload every object under this run's prefix; return the manifest."""
         return write_dataset(spec, S3Sink(self.s3.client(), self.bucket, self.prefix))
+
+    def create_tpch(
+        self, scale_factor: float, formats: Sequence[Format] = ("parquet", "csv")
+    ) -> dict[str, Manifest]:
+        """The 8 TPC-H tables at ``scale_factor`` under ``<prefix>/tpch-sf<sf>/``, a manifest per table."""
+        sink = S3Sink(self.s3.client(), self.bucket, f"{self.prefix}/tpch-sf{scale_factor:g}")
+        return write_tpch(scale_factor, sink, formats=formats)
 
     def describe(self) -> dict[str, Any]:
         """Endpoints, credentials placeholders, prefix and log directory, for people and logs."""
