@@ -10,6 +10,7 @@ from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
 from lakeproof.datagen import FORMATS, Format, Manifest, load_spec
+from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_table
 
 # Dataset names resolve to the project's spec files; a path works too.
@@ -20,7 +21,11 @@ def resolve_spec_path(spec: str) -> Path:
     """``smoke`` -> ``data/datasets/smoke.yaml``; anything with a suffix or a slash is a path."""
     if spec.endswith((".yaml", ".yml")) or "/" in spec:
         return Path(spec)
-    return DATASETS_DIR / f"{spec}.yaml"
+    path = DATASETS_DIR / f"{spec}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(found.stem for found in DATASETS_DIR.glob("*.yaml")))
+        raise ConfigError(f"unknown dataset {spec!r}: there is no {path}; known datasets: {known}")
+    return path
 
 
 class DatasetKeywords:
@@ -83,7 +88,7 @@ class DatasetKeywords:
         lab = self.context.require_lab()
         names = [name.strip() for name in formats.split(",") if name.strip()]
         if not names or set(names) - set(FORMATS):
-            raise ValueError(f"formats {formats!r}: use a comma-separated list of {', '.join(FORMATS)}")
+            raise ConfigError(f"formats {formats!r}: use a comma-separated list of {', '.join(FORMATS)}")
         chosen = cast("list[Format]", names)
         manifests = lab.create_tpch(scale_factor, formats=chosen)
         self.context.datasets.update(manifests)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
+from lakeproof.errors import ConfigError
 from lakeproof.faultproxy.names import Action
 from Lakeproof.html_log import log_mapping, log_table
 
@@ -170,7 +172,7 @@ class FaultKeywords:
         | `Fault Should Have Been Hit`    reset_after_bytes    reader=node-2
         """
         if key is not None and reader is not None:
-            raise ValueError("give either key or reader, not both: the statistics count them separately")
+            raise ConfigError("give either key or reader, not both: the statistics count them separately")
         stats = self.get_proxy_stats()
         self.log_proxy_stats()
         line, where = stats["totals"], ""
@@ -186,4 +188,5 @@ class FaultKeywords:
             raise AssertionError(f"fault {action} was never hit{where}: the faulted requests never happened")
         if times is not None and seen != times:
             raise AssertionError(f"fault {action} was hit {seen} times{where}, expected {times}")
+        logger.info(f"fault {action} was hit {seen} times{where}, as expected")
         return seen

@@ -10,13 +10,14 @@ from robotlibcore import keyword
 
 from Lakeproof.context import LabContext, pabot_instance_label, robot_output_dir
 from Lakeproof.html_log import log_mapping
+from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab, LabSettings
 
 
 def reader_names(nodes: int) -> tuple[str, ...]:
     """``coordinator`` plus ``node-1`` .. ``node-N``: one proxy listener per reader."""
     if nodes < 0:
-        raise ValueError(f"nodes must be 0 or more, got {nodes}")
+        raise ConfigError(f"nodes must be 0 or more, got {nodes}")
     return ("coordinator", *(f"node-{index}" for index in range(1, nodes + 1)))
 
 
