@@ -9,8 +9,8 @@ from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext, pabot_instance_label, robot_output_dir
-from Lakeproof.html_log import log_mapping
 from lakeproof.errors import ConfigError
+from Lakeproof.html_log import log_mapping
 from lakeproof.lab import Lab, LabSettings
 
 
