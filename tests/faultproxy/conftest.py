@@ -1,8 +1,5 @@
 """Fixtures: a real moto S3 server, a fault proxy in front of it, clients through the proxy.
 
-The proxy tests start their own moto server (``moto_url``) rather than the lab's shared one, so
-they test the proxy against moto alone.
-
 The moto server and the proxy are shared by the whole session (starting them is the slow part);
 every test gets a clean rule book and statistics, and its own key prefix in bucket ``lake``.
 """
@@ -10,44 +7,22 @@ every test gets a clean rule book and statistics, and its own key prefix in buck
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import boto3
 import pytest
-import requests
 from botocore.config import Config
 from mypy_boto3_s3 import S3Client
 
 from lakeproof.faultproxy import BackgroundFaultProxy, FaultProxy, ProxyControl
+from lakeproof.objectstore import S3Endpoint
 
 BUCKET = "lake"
 LISTENERS = ("coordinator", "node-1", "node-2")
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
 S3ClientFactory = Callable[..., S3Client]
-
-
-def free_port() -> int:
-    """A port the OS considers free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for(probe: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``probe`` until it is true; fail the test with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not probe():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not ready after {timeout} s")
-        time.sleep(0.02)  # the probe's cadence, not synchronisation
 
 
 def s3_client(endpoint: str, attempts: int = 1, read_timeout: float = 5.0) -> S3Client:
@@ -62,32 +37,9 @@ def s3_client(endpoint: str, attempts: int = 1, read_timeout: float = 5.0) -> S3
 
 
 @pytest.fixture(scope="session")
-def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``moto_server`` on a free loopback port."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
-    binary = Path(sys.executable).with_name("moto_server")
-    process = subprocess.Popen(
-        [str(binary), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"moto_server exited with code {process.returncode}; see {log.name}")
-        try:
-            return requests.get(f"{endpoint}/moto-api/", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(answers, 30, "moto_server")
-        s3_client(endpoint).create_bucket(Bucket=BUCKET)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+def moto_url(moto_endpoint: S3Endpoint) -> str:
+    """URL of the session's moto server (bucket ``lake`` exists), without the proxy in front."""
+    return moto_endpoint.url
 
 
 @pytest.fixture(scope="session")

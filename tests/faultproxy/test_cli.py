@@ -15,8 +15,9 @@ import pytest
 
 from lakeproof.faultproxy import ProxyControl
 from lakeproof.faultproxy.cli import write_ready_file
+from lakeproof.net import free_port, wait_until
 
-from .conftest import BUCKET, free_port, s3_client, wait_for
+from .conftest import BUCKET, s3_client
 
 pytestmark = pytest.mark.component
 
@@ -41,7 +42,7 @@ def started(moto_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[by
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: ready.exists() or process.poll() is not None, 30, "fault proxy process")
+        wait_until(lambda: ready.exists() or process.poll() is not None, 30, "fault proxy process")
         assert process.poll() is None, log_path.read_text()
         yield process, ready, log_path
     finally:

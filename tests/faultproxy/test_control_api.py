@@ -11,8 +11,9 @@ from mypy_boto3_s3 import S3Client
 
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.faultproxy import FaultProxy, ProxyControl
+from lakeproof.net import free_port
 
-from .conftest import BUCKET, LISTENERS, S3ClientFactory, free_port
+from .conftest import BUCKET, LISTENERS, S3ClientFactory
 
 pytestmark = pytest.mark.component
 

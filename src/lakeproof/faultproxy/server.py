@@ -25,8 +25,8 @@ from lakeproof.faultproxy.forwarding import CHUNK_SIZE, Upstream
 from lakeproof.faultproxy.listener import ListenerHandler
 from lakeproof.faultproxy.rulebook import RuleBook
 from lakeproof.faultproxy.stats import ProxyStats
+from lakeproof.net import LOOPBACK
 
-LOOPBACK = "127.0.0.1"
 _LISTENER_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 # In-flight requests get this long to finish on stop; a hanging one is then cancelled.
 _SHUTDOWN_SECONDS = 1.0
