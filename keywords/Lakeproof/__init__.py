@@ -7,6 +7,7 @@ from typing import Any
 from robotlibcore import DynamicCore
 
 from lakeproof import __version__
+from Lakeproof.cluster_keywords import ClusterKeywords
 from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DatasetKeywords
 from Lakeproof.fault_keywords import FaultKeywords
@@ -54,7 +55,12 @@ class Lakeproof(DynamicCore):
         self._context = LabContext()
         DynamicCore.__init__(
             self,
-            [LabKeywords(self._context), DatasetKeywords(self._context), FaultKeywords(self._context)],
+            [
+                LabKeywords(self._context),
+                DatasetKeywords(self._context),
+                FaultKeywords(self._context),
+                ClusterKeywords(self._context),
+            ],
         )
         self.ROBOT_LIBRARY_LISTENER = self
 

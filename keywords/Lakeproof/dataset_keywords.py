@@ -117,6 +117,28 @@ class DatasetKeywords:
         return objects[index].uri.split("/", 3)[3]
 
     @keyword
+    def get_dataset_manifest(self, dataset: str) -> dict[str, Any]:
+        """Returns the manifest of ``dataset`` (created in this lab) as a dictionary.
+
+        Example:
+        | ${manifest}=    `Get Dataset Manifest`    smoke
+        | Log    ${manifest}[total_rows]
+        """
+        return self._manifest(dataset).model_dump(mode="json")
+
+    @keyword
+    def get_dataset_scan(self, dataset: str, format: Format) -> str:
+        """Returns the DuckDB table function call that reads every ``format`` file of ``dataset``.
+
+        Column types are spelled out for CSV and NDJSON, so every reader parses the same way.
+
+        Example:
+        | ${scan}=    `Get Dataset Scan`    smoke    csv
+        | ${result}=    `Run Query`    SELECT count(*) FROM ${scan}
+        """
+        return self._manifest(dataset).duckdb_scan(format)
+
+    @keyword
     def count_rows_through_reader(self, dataset: str, format: Format, reader: str = "coordinator") -> int:
         """Returns the number of rows DuckDB reads from all ``format`` files of ``dataset`` via ``reader``.
 

@@ -29,18 +29,25 @@ class LabKeywords:
 
     @keyword
     def start_lab(
-        self, nodes: int = 3, bucket: str = "lake", start_timeout: timedelta = timedelta(seconds=30)
+        self,
+        nodes: int = 3,
+        bucket: str = "lake",
+        cluster: bool = True,
+        start_timeout: timedelta = timedelta(seconds=30),
     ) -> dict[str, object]:
-        """Starts the embedded lab: an S3 object store and a fault proxy with one listener per reader.
+        """Starts the embedded lab: object store, fault proxy and (by default) the reference cluster.
 
-        ``nodes`` is how many data-node readers get a proxy listener besides the ``coordinator``
-        (``node-1`` .. ``node-N``). Every run writes under its own unique prefix in ``bucket``.
+        ``nodes`` is how many data nodes (``node-1`` .. ``node-N``) there are besides the
+        ``coordinator``; each reader gets its own fault proxy listener. With ``cluster`` (the
+        default) a coordinator and one Dask worker process per data node start too, each reading
+        through its own listener; ``cluster=False`` starts only storage and proxy.
+        Every run writes under its own unique prefix in ``bucket``.
         Ports are chosen free on 127.0.0.1, so parallel pabot processes never collide.
         A lab already running is stopped first. Component logs go under
         ``${OUTPUT DIR}/lab-logs/<prefix>/``.
 
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
-        ``readers``, ``proxy_control``, ``logs``).
+        ``readers``, ``proxy_control``, ``coordinator``, ``logs``).
 
         Example:
         | ${lab}=    `Start Lab`    nodes=2
@@ -53,6 +60,7 @@ class LabKeywords:
             bucket=bucket,
             run_label=pabot_instance_label(),
             start_timeout=start_timeout.total_seconds(),
+            cluster=cluster,
         )
         lab = Lab(settings).start()
         self.context.lab = lab

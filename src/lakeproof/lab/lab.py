@@ -19,7 +19,10 @@ from lakeproof.datagen import DatasetSpec, Format, Manifest, S3Sink, write_datas
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
+from lakeproof.net import wait_until
 from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run_prefix, validate_bucket_name
+from lakeproof.refcluster.client import CoordinatorClient
+from lakeproof.refcluster.processes import CoordinatorProcess, DaskNodes, write_coordinator_config
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
 
@@ -36,11 +39,20 @@ class LabSettings:
     reader_ports: Mapping[str, int] = field(default_factory=dict)
     run_label: str = "run"
     start_timeout: float = 30.0
+    cluster: bool = False
+    dask_scheduler: str | None = None
+
+    @property
+    def data_nodes(self) -> tuple[str, ...]:
+        """Readers that are data nodes (every reader but the coordinator)."""
+        return tuple(name for name in self.readers if name != "coordinator")
 
     def __post_init__(self) -> None:
         validate_bucket_name(self.bucket)
         if not self.readers:
             raise ConfigError("the lab needs at least one reader (proxy listener), e.g. 'coordinator'")
+        if self.cluster and "coordinator" not in self.readers:
+            raise ConfigError("a lab with a cluster needs a 'coordinator' reader")
         unknown = sorted(set(self.reader_ports) - set(self.readers))
         if unknown:
             raise ConfigError(
@@ -67,6 +79,9 @@ class Lab:
         )
         self._proxy: FaultProxyProcess | None = None
         self._control: ProxyControl | None = None
+        self._nodes: DaskNodes | None = None
+        self._coordinator: CoordinatorProcess | None = None
+        self._client: CoordinatorClient | None = None
         self.started_in: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -88,24 +103,90 @@ class Lab:
             )
             self._proxy.start()
             self._control = ProxyControl(self._proxy.control_url)
+            if self.settings.cluster:
+                self._start_cluster()
         except BaseException:
             self.stop()
             raise
         self.started_in = time.monotonic() - began
         return self
 
-    def stop(self) -> None:
-        """Stop every component that was started, proxy first; safe to call more than once."""
+    def _start_cluster(self) -> None:
+        """Dask scheduler (unless attaching to one), a worker per data node, then the coordinator."""
+        settings = self.settings
+        self._nodes = DaskNodes(self.log_dir, settings.data_nodes, settings.start_timeout)
+        scheduler = settings.dask_scheduler
+        if scheduler is None and settings.data_nodes:
+            scheduler = self._nodes.start_scheduler()
+            for name in settings.data_nodes:
+                self._nodes.start_node(name)
+        self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout)
+        readers = {name: self.reader_endpoint(name) for name in settings.readers}
+        write_coordinator_config(self._coordinator.config_path, scheduler, readers)
+        self._coordinator.start()
+        if settings.dask_scheduler is None:
+            self.wait_for_nodes(len(settings.data_nodes))
+
+    @property
+    def cluster(self) -> CoordinatorProcess:
+        """The running coordinator of the reference cluster."""
+        if self._coordinator is None or self._coordinator.port is None:
+            raise ComponentStartError("the lab has no reference cluster: start it with cluster=True")
+        return self._coordinator
+
+    @property
+    def coordinator_url(self) -> str:
+        """Base URL of the coordinator's query API."""
+        return self.cluster.url
+
+    def live_nodes(self) -> list[str]:
+        """Names of the data nodes the coordinator currently sees."""
+        return [node["name"] for node in self.coordinator_client().nodes()]
+
+    def coordinator_client(self) -> CoordinatorClient:
+        """A client of the coordinator's API."""
+        if self._client is None:
+            self._client = CoordinatorClient(self.coordinator_url)
+        return self._client
+
+    def wait_for_nodes(self, count: int, timeout: float | None = None) -> None:
+        """Wait until the coordinator sees exactly ``count`` data nodes."""
+        limit = timeout if timeout is not None else self.settings.start_timeout
         try:
-            if self._proxy is not None:
-                self._proxy.stop()
+            wait_until(lambda: len(self.live_nodes()) == count, limit, f"{count} data nodes", interval=0.05)
+        except TimeoutError as exc:
+            raise ComponentStartError(
+                f"{exc} (seen: {', '.join(self.live_nodes()) or 'none'}); see {self.log_dir}"
+            ) from None
+
+    def kill_node(self, name: str) -> None:
+        """SIGKILL data node ``name`` (a crash) and wait until the coordinator no longer sees it."""
+        if self._nodes is None:
+            raise ComponentStartError("the lab has no data nodes to kill")
+        self._nodes.kill_node(name)
+        wait_until(lambda: name not in self.live_nodes(), self.settings.start_timeout, f"{name} to be gone")
+
+    def restart_node(self, name: str) -> None:
+        """Start data node ``name`` again and wait until the coordinator sees it."""
+        if self._nodes is None or self._nodes.address is None:
+            raise ComponentStartError("the lab has no data nodes to restart")
+        self._nodes.start_node(name)
+        wait_until(lambda: name in self.live_nodes(), self.settings.start_timeout, f"{name} to join")
+
+    def stop(self) -> None:
+        """Stop every component that was started, the cluster first; safe to call more than once."""
+        try:
+            for component in (self._coordinator, self._nodes, self._proxy):
+                if component is not None:
+                    component.stop()
         finally:
             self.object_store.stop()
             atexit.unregister(self.stop)
 
     def health_problem(self) -> str | None:
         """A one-line description of a component that died unexpectedly, or None if all run."""
-        probes = [self.object_store.exited_reason, *([self._proxy.exited_reason] if self._proxy else [])]
+        components = (self.object_store, self._proxy, self._nodes, self._coordinator)
+        probes = [component.exited_reason for component in components if component is not None]
         for exited_reason in probes:
             if (reason := exited_reason()) is not None:
                 return f"{reason}; logs are in {self.log_dir}"
@@ -173,5 +254,11 @@ class Lab:
             "proxy_control": self.proxy.control_url,
             "readers": {name: self.reader_endpoint(name).url for name in self.settings.readers},
             "logs": str(self.log_dir),
-            "pids": {"object_store": self.object_store.pid, "fault_proxy": self.proxy.pid},
+            "pids": {
+                "object_store": self.object_store.pid,
+                "fault_proxy": self.proxy.pid,
+                **(self._nodes.pids() if self._nodes else {}),
+                **({"coordinator": self._coordinator.pid} if self._coordinator else {}),
+            },
+            **({"coordinator": self.coordinator_url} if self._coordinator else {}),
         }

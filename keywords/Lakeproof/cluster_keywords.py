@@ -1,0 +1,188 @@
+"""Keywords that query the reference cluster, read its plans and profiles, and lose nodes."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from robot.api import logger
+from robotlibcore import keyword
+
+from Lakeproof.context import LabContext
+from Lakeproof.html_log import html_table, log_table
+from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
+from lakeproof.refcluster.model import STRATEGIES
+
+_BAR_WIDTH_PX = 300
+
+
+def _bar_chart(title: str, values: dict[str, int], unit: str) -> str:
+    """A horizontal bar per name, scaled to the largest value: readable without any plotting library."""
+    largest = max(values.values(), default=0) or 1
+    rows = "".join(
+        f'<tr><td>{escape(name)}</td><td><div style="background:#4a90d9;height:12px;'
+        f'width:{round(_BAR_WIDTH_PX * value / largest)}px"></div></td><td>{value} {escape(unit)}</td></tr>'
+        for name, value in values.items()
+    )
+    return f"<b>{escape(title)}</b><table>{rows}</table>"
+
+
+class ClusterKeywords:
+    """Run queries on the embedded reference cluster and inspect what it did."""
+
+    def __init__(self, context: LabContext):
+        self.context = context
+
+    def _client(self) -> CoordinatorClient:
+        return self.context.require_lab().coordinator_client()
+
+    @keyword
+    def get_strategies(self) -> list[str]:
+        """Returns every distribution strategy the engine knows, from the engine's one list.
+
+        Suites loop over this list, so a strategy added to the engine cannot be left out.
+
+        Example:
+        | ${strategies}=    `Get Strategies`
+        """
+        return list(STRATEGIES)
+
+    @keyword
+    def run_query(self, query: str, strategy: str = "adaptive", **pragma: Any) -> dict[str, Any]:
+        """Runs ``query`` on the cluster with distribution ``strategy`` and returns the answer.
+
+        Further ``name=value`` arguments are pragmas (``allow_partial_results=${True}``,
+        ``max_attempts=${2}``, ``query_timeout_s=${5}``, ``target_split_size=${1024}`` ...).
+        The answer has ``columns``, ``values``, ``is_partial``, ``warnings`` and ``profile``.
+        The log shows the query, the strategy chosen and why, the first rows, and charts of
+        splits and bytes per node. An engine error fails with the engine's own reason.
+
+        Example:
+        | ${result}=    `Run Query`    SELECT count(*) FROM read_parquet('s3://lake/x/*.parquet')
+        | ...    strategy=round_robin
+        """
+        logger.info(f"<b>Query</b> ({escape(strategy)}): <code>{escape(query)}</code>", html=True)
+        try:
+            result = self._client().query(query, {"external_distribution": strategy, **pragma})
+        except CoordinatorRequestError as exc:
+            raise AssertionError(f"the engine refused the query: {exc}") from None
+        self._log_result(result)
+        return result
+
+    def _log_result(self, result: dict[str, Any]) -> None:
+        profile = result.get("profile", {})
+        chosen = profile.get("strategy", {})
+        logger.info(
+            f"strategy requested {chosen.get('requested')!r}, used {chosen.get('used')!r}: "
+            f"{chosen.get('reason')}; {len(result['values'])} rows"
+            f"{' (PARTIAL)' if result.get('is_partial') else ''}"
+        )
+        for warning in result.get("warnings", []):
+            logger.warn(warning)
+        names = [column["name"] for column in result["columns"]]
+        logger.info(f"<b>Result</b>{html_table(names, result['values'])}", html=True)
+        splits = profile.get("splits", [])
+        per_node: dict[str, int] = {}
+        bytes_per_node: dict[str, int] = {}
+        for split in splits:
+            per_node[split["node"]] = per_node.get(split["node"], 0) + 1
+            bytes_per_node[split["node"]] = bytes_per_node.get(split["node"], 0) + (split["bytes"] or 0)
+        if splits:
+            logger.info(
+                _bar_chart("Splits per node", per_node, "splits")
+                + _bar_chart("Bytes read per node", bytes_per_node, "B"),
+                html=True,
+            )
+
+    @keyword
+    def plan_query(self, query: str, strategy: str = "adaptive", **pragma: Any) -> dict[str, Any]:
+        """Returns the engine's dry-run plan of ``query``: strategy, splits and their nodes; reads no data.
+
+        Example:
+        | ${plan}=    `Plan Query`    SELECT * FROM read_csv('s3://lake/x/*.csv')
+        | ...    strategy=weighted_round_robin
+        """
+        try:
+            plan = self._client().plan(
+                {"query": query, "pragma": {"external_distribution": strategy, **pragma}}
+            )
+        except CoordinatorRequestError as exc:
+            raise AssertionError(f"the engine refused the plan: {exc}") from None
+        log_table(
+            "Planned splits",
+            ["id", "group", "uri", "offset", "length", "node"],
+            [[s["id"], s["group"], s["uri"], s["offset"], s["length"], s["node"]] for s in plan["splits"]],
+        )
+        return plan
+
+    @keyword
+    def kill_node(self, node: str) -> None:
+        """Kills data node ``node`` (SIGKILL: a crash) and waits until the coordinator no longer sees it.
+
+        Example:
+        | `Kill Node`    node-2
+        """
+        self.context.require_lab().kill_node(node)
+
+    @keyword
+    def restart_node(self, node: str) -> None:
+        """Starts data node ``node`` again and waits until the coordinator sees it.
+
+        Example:
+        | `Restart Node`    node-2
+        """
+        self.context.require_lab().restart_node(node)
+
+    @keyword
+    def get_live_nodes(self) -> list[str]:
+        """Returns the names of the data nodes the coordinator sees now.
+
+        Example:
+        | ${nodes}=    `Get Live Nodes`
+        """
+        return self.context.require_lab().live_nodes()
+
+    @keyword
+    def start_async_query(self, query: str, strategy: str = "adaptive", **pragma: Any) -> str:
+        """Starts ``query`` in the background and returns its id.
+
+        Example:
+        | ${id}=    `Start Async Query`    ${SLOW_QUERY}
+        """
+        return self._client().start_async(query, {"external_distribution": strategy, **pragma})
+
+    @keyword
+    def cancel_async_query(self, query_id: str) -> None:
+        """Cancels the background query ``query_id``; its node work stops at the next split.
+
+        Example:
+        | `Cancel Async Query`    ${id}
+        """
+        self._client().cancel_async(query_id)
+
+    @keyword
+    def wait_for_async_query(
+        self, query_id: str, timeout: timedelta = timedelta(seconds=60)
+    ) -> dict[str, Any]:
+        """Waits until the background query ``query_id`` is done and returns its answer.
+
+        Fails with the engine's reason if the query failed, or if it is still running after ``timeout``.
+
+        Example:
+        | ${result}=    `Wait For Async Query`    ${id}    timeout=30 s
+        """
+        client = self._client()
+        deadline = time.monotonic() + timeout.total_seconds()
+        while True:
+            try:
+                state = client.get_async(query_id)
+            except CoordinatorRequestError as exc:
+                raise AssertionError(f"async query {query_id} failed: {exc}") from None
+            if not state["is_running"]:
+                self._log_result(state)
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"async query {query_id} still running after {timeout}")
+            time.sleep(0.05)  # polling cadence of a readiness probe, bounded by the deadline

@@ -1,0 +1,518 @@
+"""The coordinator's engine: analyse, list, plan splits, assign, dispatch to Dask nodes, merge.
+
+One query, step by step:
+
+1. validate the pragma and analyse the SQL (sqlglot): sources, shape, fragment or coordinator mode;
+2. list each source's objects and read the metadata splits need (Parquet footers, CSV headers)
+   through the coordinator's own proxy listener;
+3. plan splits, coalesce them into groups, assign the groups with the requested strategy;
+4. send each node its groups as one pinned Dask task (the coordinator reads its own groups);
+   a node that disappears has its work reassigned to live nodes, or, with
+   ``allow_partial_results``, its splits are reported missing and the answer flagged partial;
+5. merge: the fragment's merge SQL, or the original query over the distributed scans.
+
+Every query has a deadline; nothing waits past it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import distributed
+import duckdb
+
+from lakeproof.errors import ConfigError, LakeproofError
+from lakeproof.objectstore import S3Endpoint
+from lakeproof.refcluster.coalesce import coalesce
+from lakeproof.refcluster.errors import (
+    BadRequestError,
+    NodeFailureError,
+    QueryCancelledError,
+    QueryTimeoutError,
+)
+from lakeproof.refcluster.model import FileInfo, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.node import NodeResult, NodeTask, ScanWork, register_node_tables, run_node_task
+from lakeproof.refcluster.pragma import Pragma, parse_pragma
+from lakeproof.refcluster.splits import RowGroupInfo, SplitOptions, plan_splits
+from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
+from lakeproof.refcluster.storage import ObjectReader, csv_header, parquet_row_groups
+from lakeproof.refcluster.strategies import Assignment, assign
+from lakeproof.refcluster.synthetic import plan_synthetic
+
+COORDINATOR = "coordinator"
+_POLL_S = 0.05  # how often the dispatcher looks at futures, node liveness, deadline and cancel
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Start-up settings of the coordinator (written by the lab, see ``processes``)."""
+
+    scheduler: str | None
+    port: int
+    readers: Mapping[str, S3Endpoint]
+
+    @classmethod
+    def load(cls, path: Path) -> EngineConfig:
+        """Read the JSON config file; ConfigError with one line if it is unusable."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            readers = {name: S3Endpoint(**fields) for name, fields in raw["readers"].items()}
+            config = cls(raw.get("scheduler"), int(raw.get("port", 0)), readers)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"unusable coordinator config {path}: {exc}") from None
+        if COORDINATOR not in config.readers:
+            raise ConfigError(f"coordinator config {path} has no '{COORDINATOR}' reader endpoint")
+        return config
+
+
+@dataclass
+class _Planned:
+    """A source's splits and the groups they were coalesced into."""
+
+    source: Source
+    files: list[FileInfo]
+    groups: list[SplitGroup]
+
+
+class Engine:
+    """Runs queries; thread-safe (the API calls it from a thread pool)."""
+
+    def __init__(self, config: EngineConfig, defaults: Pragma | None = None):
+        self.config = config
+        self.defaults = defaults or Pragma()
+        self._client: Any = None
+        if config.scheduler is not None:
+            try:
+                self._client = distributed.Client(config.scheduler, timeout=30)  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Disconnect from the scheduler."""
+        if self._client is not None:
+            self._client.close()
+
+    # -- cluster view ------------------------------------------------------------------------
+
+    def _live_nodes(self) -> dict[str, str]:
+        """Live data nodes: name -> worker address, sorted by name (node-1, node-2, ...)."""
+        if self._client is None:
+            return {}
+        workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        nodes = {str(info["name"]): address for address, info in workers.items()}
+        return dict(sorted(nodes.items(), key=lambda item: _node_order(item[0])))
+
+    def nodes(self) -> dict[str, Any]:
+        """The data nodes and the reader endpoint each reads through."""
+        live = self._live_nodes()
+        return {
+            "nodes": [
+                {
+                    "name": name,
+                    "address": address,
+                    "reader": self.config.readers.get(name, self._reader(name)).url,
+                }
+                for name, address in live.items()
+            ]
+        }
+
+    def health(self) -> dict[str, Any]:
+        """Status and node count."""
+        return {"status": "green", "nodes": len(self._live_nodes()), "scheduler": self.config.scheduler}
+
+    def _reader(self, name: str) -> S3Endpoint:
+        # A node without a listener of its own (more workers than listeners) reads via the coordinator's.
+        return self.config.readers.get(name, self.config.readers[COORDINATOR])
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def plan(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Dry run: a synthetic plan (``split_sizes``) or the plan of ``query`` without reading data."""
+        if "split_sizes" in body:
+            return plan_synthetic(body)
+        pragma, analysis = self._prepare(body)
+        deadline = time.time() + pragma.query_timeout_s
+        planned = self._plan_sources(analysis, pragma, deadline)
+        groups = [group for source in planned for group in source.groups]
+        live = list(self._live_nodes())
+        assignment = self._assign(groups, live, analysis, pragma)
+        return {
+            "strategy": _strategy_json(assignment),
+            "warnings": list(assignment.warnings),
+            "mode": analysis.mode,
+            "splits": [
+                _split_json(split, group.id, _executor(assignment.nodes[index], live))
+                for index, group in enumerate(groups)
+                for split in group.splits
+            ],
+        }
+
+    def _prepare(self, body: Mapping[str, Any]) -> tuple[Pragma, Analysis]:
+        query = body.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequestError('request needs a non-empty "query" string')
+        try:
+            pragma = parse_pragma(body.get("pragma"), self.defaults)
+        except ConfigError as exc:
+            raise BadRequestError(str(exc)) from None
+        try:
+            return pragma, analyse(query)
+        except QueryError as exc:
+            raise BadRequestError(str(exc)) from None
+
+    def _plan_sources(self, analysis: Analysis, pragma: Pragma, deadline: float) -> list[_Planned]:
+        options = SplitOptions(
+            target_split_size=pragma.target_split_size,
+            parquet_target_size=pragma.parquet_target_size,
+            split_csv=pragma.split_csv,
+            coalesce_threshold=pragma.coalesce_threshold,
+            coalesce_target_size=pragma.coalesce_target_size,
+            coalesce=pragma.coalesce,
+        )
+        reader = ObjectReader(self.config.readers[COORDINATOR], pragma.retry_policy, deadline, SplitStats(-1))
+        planned: list[_Planned] = []
+        next_split, next_group = 0, 0
+        for source in analysis.sources:
+            files = [file for uri in source.uris for file in reader.list_objects(uri, source.format)]
+            if not files:
+                raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
+            row_groups: dict[str, Sequence[RowGroupInfo]] = {}
+            headers: dict[str, str] = {}
+            for file in files:
+                if file.format == "parquet" and file.size > 0:
+                    row_groups[file.uri] = parquet_row_groups(reader, file)
+                elif (
+                    file.format == "csv"
+                    and pragma.split_csv
+                    and file.size > 0
+                    and (header := csv_header(reader, file)) is not None
+                ):
+                    headers[file.uri] = header
+            splits = [
+                dataclasses.replace(split, id=next_split + index)
+                for index, split in enumerate(plan_splits(files, row_groups, headers, options))
+            ]
+            next_split += len(splits)
+            groups = [
+                SplitGroup(next_group + index, group.splits)
+                for index, group in enumerate(coalesce(splits, options))
+            ]
+            next_group += len(groups)
+            planned.append(_Planned(source, files, groups))
+        return planned
+
+    def _assign(
+        self, groups: Sequence[SplitGroup], live: Sequence[str], analysis: Analysis, pragma: Pragma
+    ) -> Assignment:
+        return assign(
+            [group.size for group in groups],
+            len(live),
+            pragma.external_distribution,
+            analysis.shape,
+            pragma.round_robin_offset,
+        )
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def query(self, body: Mapping[str, Any], cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Run a query; the answer has ``columns``, ``values``, ``is_partial`` and maybe ``profile``."""
+        started = time.monotonic()
+        pragma, analysis = self._prepare(body)
+        deadline = time.time() + pragma.query_timeout_s
+        cancel = cancel or threading.Event()
+        planned = self._plan_sources(analysis, pragma, deadline)
+        groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
+        live = list(self._live_nodes())
+        assignment = self._assign([group for _, group in groups], live, analysis, pragma)
+        planned_at = time.monotonic()
+
+        work: dict[str, list[tuple[_Planned, SplitGroup]]] = {}
+        for index, (planned_source, group) in enumerate(groups):
+            work.setdefault(_executor(assignment.nodes[index], live), []).append((planned_source, group))
+        dispatch = _Dispatch(self, analysis, pragma, deadline, cancel)
+        results, missing, reassigned = dispatch.run(work)
+        executed_at = time.monotonic()
+
+        answer = self._merge(analysis, planned, results)
+        merged_at = time.monotonic()
+        response: dict[str, Any] = {
+            **_answer_json(answer),
+            "is_partial": bool(missing),
+        }
+        warnings = list(assignment.warnings)
+        if missing:
+            warnings.append(
+                f"partial results: {len(missing)} splits were not read because their nodes were lost"
+            )
+        if warnings:
+            response["warnings"] = warnings
+        if body.get("profile", False):
+            stats = {stats.id: stats for result in results for stats in result.splits}
+            executors = {
+                split.id: executor
+                for executor, items in work.items()
+                for _, group in items
+                for split in group.splits
+            }
+            response["profile"] = {
+                "strategy": _strategy_json(assignment),
+                "mode": analysis.mode,
+                "shape": dataclasses.asdict(analysis.shape),
+                "splits": [
+                    _split_json(
+                        split,
+                        group.id,
+                        (stats[split.id].node if split.id in stats else None) or executors[split.id],
+                        stats.get(split.id),
+                    )
+                    for _, group in groups
+                    for split in group.splits
+                ],
+                "nodes": _node_totals(results),
+                "missing_splits": sorted(missing),
+                "reassigned_from": reassigned,
+                "timings_ms": {
+                    "plan": round((planned_at - started) * 1000, 3),
+                    "execute": round((executed_at - planned_at) * 1000, 3),
+                    "merge": round((merged_at - executed_at) * 1000, 3),
+                    "total": round((merged_at - started) * 1000, 3),
+                },
+            }
+        return response
+
+    def _merge(
+        self, analysis: Analysis, planned: Sequence[_Planned], results: Sequence[NodeResult]
+    ) -> duckdb.DuckDBPyRelation:
+        connection = duckdb.connect()
+        names: dict[int, str] = {}
+        for planned_source in planned:
+            index = planned_source.source.index
+            names[index] = f"__source_{index}"
+            tables = [result.tables[index] for result in results if index in result.tables]
+            register_node_tables(connection, names[index], tables)
+        sql = analysis.merge_sql(names[0]) if analysis.mode == "fragment" else analysis.final_sql(names)
+        return connection.sql(sql)
+
+    def node_task(
+        self,
+        node: str,
+        items: Sequence[tuple[_Planned, SplitGroup]],
+        analysis: Analysis,
+        pragma: Pragma,
+        deadline: float,
+    ) -> NodeTask:
+        """The task telling ``node`` which splits to read and what to run over them."""
+        works = []
+        for planned_source in {id(p): p for p, _ in items}.values():
+            source = planned_source.source
+            splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
+            node_sql = (
+                analysis.fragment_sql("__splits")
+                if analysis.mode == "fragment"
+                else analysis.scan_sql(source, "__splits")
+            )
+            works.append(
+                ScanWork(
+                    source.index,
+                    source.format,
+                    source.function,
+                    source.options_sql,
+                    tuple(source.columns) if source.columns is not None else None,
+                    tuple(source.predicates),
+                    node_sql,
+                    splits,
+                )
+            )
+        return NodeTask(node, self._reader(node), tuple(works), pragma.retry_policy, deadline)
+
+    @property
+    def client(self) -> Any:
+        """The Dask client (None without a scheduler)."""
+        return self._client
+
+
+class _Dispatch:
+    """Sends node tasks, watches them, reassigns work of lost nodes, honours deadline and cancel."""
+
+    def __init__(
+        self, engine: Engine, analysis: Analysis, pragma: Pragma, deadline: float, cancel: threading.Event
+    ):
+        self.engine = engine
+        self.analysis = analysis
+        self.pragma = pragma
+        self.deadline = deadline
+        self.cancel = cancel
+
+    def run(
+        self, work: Mapping[str, list[tuple[_Planned, SplitGroup]]]
+    ) -> tuple[list[NodeResult], list[int], dict[str, list[int]]]:
+        client = self.engine.client
+        results: list[NodeResult] = []
+        missing: list[int] = []
+        reassigned: dict[str, list[int]] = {}
+        pending: dict[Any, tuple[str, list[tuple[_Planned, SplitGroup]]]] = {}
+        live = self.engine._live_nodes()
+        for node, items in work.items():
+            if node != COORDINATOR:
+                pending[self._submit(client, node, live[node], items)] = (node, items)
+        try:
+            if COORDINATOR in work:
+                results.append(self._run_local(work[COORDINATOR]))
+            while pending:
+                self._check_deadline_and_cancel()
+                done = _first_completed(list(pending))
+                for future in done:
+                    node, items = pending.pop(future)
+                    if future.status == "error":
+                        error = future.exception()
+                        raise (
+                            error
+                            if isinstance(error, LakeproofError)
+                            else NodeFailureError(f"data node {node} failed: {type(error).__name__}: {error}")
+                        )
+                    results.append(future.result())
+                lost = [
+                    future
+                    for future, (node, _) in pending.items()
+                    if node not in (live := self.engine._live_nodes())
+                ]
+                for future in lost:
+                    node, items = pending.pop(future)
+                    future.cancel()
+                    split_ids = [split.id for _, group in items for split in group.splits]
+                    if self.pragma.allow_partial_results:
+                        missing.extend(split_ids)
+                        continue
+                    if not live:
+                        total = len([name for name in work if name != COORDINATOR])
+                        raise NodeFailureError(
+                            f"all [{total}] nodes assigned external splits failed; "
+                            "cannot serve partial results"
+                        )
+                    reassigned.setdefault(node, []).extend(split_ids)
+                    for target, share in _spread(items, list(live)).items():
+                        pending[self._submit(client, target, live[target], share)] = (target, share)
+        finally:
+            for future in pending:
+                future.cancel()
+        return results, missing, reassigned
+
+    def _submit(self, client: Any, node: str, address: str, items: list[tuple[_Planned, SplitGroup]]) -> Any:
+        task = self.engine.node_task(node, items, self.analysis, self.pragma, self.deadline)
+        return client.submit(run_node_task, task, workers=[address], allow_other_workers=False, pure=False)
+
+    def _run_local(self, items: list[tuple[_Planned, SplitGroup]]) -> NodeResult:
+        task = self.engine.node_task(COORDINATOR, items, self.analysis, self.pragma, self.deadline)
+        return run_node_task(task, self.cancel.is_set)
+
+    def _check_deadline_and_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise QueryCancelledError("query cancelled by its caller")
+        if time.time() > self.deadline:
+            raise QueryTimeoutError(
+                f"query did not finish within its deadline of {self.pragma.query_timeout_s:g} s "
+                "(pragma query_timeout_s)"
+            )
+
+
+def _first_completed(futures: list[Any]) -> set[Any]:
+    """Futures among ``futures`` that are done, waiting at most one poll interval for the first."""
+    try:
+        done, _ = distributed.wait(futures, timeout=_POLL_S, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+    except TimeoutError:
+        return set()
+    return set(done)
+
+
+def _spread(
+    items: list[tuple[_Planned, SplitGroup]], nodes: list[str]
+) -> dict[str, list[tuple[_Planned, SplitGroup]]]:
+    """Round-robin a lost node's groups over the live nodes."""
+    shares: dict[str, list[tuple[_Planned, SplitGroup]]] = {}
+    for index, item in enumerate(items):
+        shares.setdefault(nodes[index % len(nodes)], []).append(item)
+    return shares
+
+
+def _node_order(name: str) -> tuple[int, str]:
+    prefix, _, number = name.rpartition("-")
+    return (int(number), prefix) if number.isdigit() else (10**9, name)
+
+
+def _executor(node_index: int | None, live: Sequence[str]) -> str:
+    return COORDINATOR if node_index is None else live[node_index]
+
+
+def _strategy_json(assignment: Assignment) -> dict[str, str]:
+    return {"requested": assignment.requested, "used": assignment.used, "reason": assignment.reason}
+
+
+def _split_json(split: Split, group: int, node: str, stats: SplitStats | None = None) -> dict[str, Any]:
+    return {
+        "id": split.id,
+        "group": group,
+        "uri": split.uri,
+        "format": split.format,
+        "offset": split.offset,
+        "length": split.length,
+        "size": split.size,
+        "row_groups": list(split.row_groups) if split.row_groups is not None else None,
+        "node": node,
+        "attempts": stats.attempts if stats else 0,
+        "rows": stats.rows if stats else None,
+        "bytes": stats.bytes if stats else 0,
+    }
+
+
+def _node_totals(results: Sequence[NodeResult]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
+    for result in results:
+        for stats in result.splits:
+            line = totals.setdefault(result.node, {"splits": 0, "rows": 0, "bytes": 0, "attempts": 0})
+            line["splits"] += 1
+            line["rows"] += stats.rows
+            line["bytes"] += stats.bytes
+            line["attempts"] += stats.attempts
+    return totals
+
+
+_SCALAR_JSON: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
+    (Decimal, str),  # exact, as text: a JSON number would round it
+    ((datetime, date, dtime), lambda value: value.isoformat()),
+    (timedelta, lambda value: value.total_seconds()),
+    (bytes, bytes.hex),
+)
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-safe value: decimals as exact strings, non-finite floats by name, times in ISO 8601."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    for kinds, convert in _SCALAR_JSON:
+        if isinstance(value, kinds):
+            return convert(value)
+    return value
+
+
+def _answer_json(relation: duckdb.DuckDBPyRelation) -> dict[str, Any]:
+    columns = [
+        {"name": name, "type": str(kind)} for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    rows = relation.fetchall()
+    return {"columns": columns, "values": [[json_value(value) for value in row] for row in rows]}

@@ -1,0 +1,194 @@
+"""The reference cluster's processes: a Dask scheduler, one Dask worker per data node, a coordinator.
+
+Workers run without a nanny, so killing a node's process really loses the node (a nanny would
+restart it behind the test's back). Every process is a ``ManagedProcess``: own log file, own
+session, dies with the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lakeproof.errors import ComponentStartError, ConfigError
+from lakeproof.net import LOOPBACK, wait_until
+from lakeproof.objectstore import S3Endpoint
+from lakeproof.procs import ManagedProcess
+
+MAX_NODES = 16
+
+
+def _dask(*args: str) -> list[str]:
+    # The venv's dask CLI, run with this interpreter so the same packages load in every node.
+    return [sys.executable, "-m", "distributed.cli.dask_" + args[0], *args[1:]]
+
+
+class DaskNodes:
+    """A Dask scheduler and named workers ``node-1`` .. ``node-N`` on 127.0.0.1."""
+
+    def __init__(self, log_dir: Path, node_names: tuple[str, ...], start_timeout: float = 30.0):
+        if len(node_names) > MAX_NODES:
+            raise ConfigError(f"{len(node_names)} data nodes asked for; the lab runs 0 to {MAX_NODES}")
+        self.log_dir = log_dir
+        self.node_names = node_names
+        self.start_timeout = start_timeout
+        self.scheduler_file = log_dir / "dask-scheduler.json"
+        self.address: str | None = None
+        self._scheduler: ManagedProcess | None = None
+        self._workers: dict[str, ManagedProcess] = {}
+
+    def start_scheduler(self) -> str:
+        """Start the scheduler and return its address once it has written it."""
+        self.scheduler_file.unlink(missing_ok=True)
+        argv = _dask(
+            "scheduler",
+            "--host",
+            LOOPBACK,
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(self.scheduler_file),
+        )
+        self._scheduler = scheduler = ManagedProcess(
+            "dask scheduler", argv, self.log_dir / "dask-scheduler.log"
+        )
+        scheduler.start()
+        try:
+            wait_until(
+                self.scheduler_file.exists,
+                self.start_timeout,
+                "dask scheduler",
+                abort=scheduler.exited_reason,
+            )
+        except (TimeoutError, RuntimeError) as exc:
+            raise ComponentStartError(f"{exc}; see {scheduler.log_path}") from None
+        address: str = json.loads(self.scheduler_file.read_text(encoding="utf-8"))["address"]
+        self.address = address
+        return address
+
+    def start_node(self, name: str) -> None:
+        """Start (or restart) the worker process of data node ``name``."""
+        if self.address is None:
+            raise ComponentStartError("start the dask scheduler before its nodes")
+        if name not in self.node_names:
+            raise ConfigError(
+                f"unknown data node {name!r}; nodes are: {', '.join(self.node_names) or 'none'}"
+            )
+        if (old := self._workers.get(name)) is not None:
+            old.stop()
+        argv = _dask(
+            "worker",
+            self.address,
+            "--name",
+            name,
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--host",
+            LOOPBACK,
+            "--memory-limit",
+            "0",
+        )
+        worker = ManagedProcess(f"data node {name}", argv, self.log_dir / f"{name}.log")
+        worker.start()
+        self._workers[name] = worker
+
+    def kill_node(self, name: str) -> None:
+        """SIGKILL the worker of ``name``: a crash, not a polite shutdown."""
+        worker = self._workers.get(name)
+        if worker is None:
+            raise ConfigError(f"unknown data node {name!r}; nodes are: {', '.join(self._workers) or 'none'}")
+        worker.kill()
+
+    def pids(self) -> dict[str, int | None]:
+        """Process ids of the scheduler and every worker."""
+        return {
+            "dask_scheduler": self._scheduler.pid if self._scheduler else None,
+            **{name: worker.pid for name, worker in self._workers.items()},
+        }
+
+    def exited_reason(self) -> str | None:
+        """Why the scheduler is gone, or None while it runs (nodes may die on purpose)."""
+        return self._scheduler.exited_reason() if self._scheduler else None
+
+    def stop(self) -> None:
+        """Stop every worker, then the scheduler; idempotent."""
+        for worker in self._workers.values():
+            worker.stop(grace=3.0)
+        if self._scheduler is not None:
+            self._scheduler.stop(grace=3.0)
+        self.scheduler_file.unlink(missing_ok=True)
+
+
+def write_coordinator_config(
+    path: Path, scheduler: str | None, readers: Mapping[str, S3Endpoint], port: int = 0
+) -> None:
+    """The coordinator's start-up settings, as JSON (its command line takes the file)."""
+    config: dict[str, Any] = {
+        "scheduler": scheduler,
+        "port": port,
+        "readers": {
+            name: {"url": e.url, "access_key": e.access_key, "secret_key": e.secret_key, "region": e.region}
+            for name, e in readers.items()
+        },
+    }
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+
+class CoordinatorProcess:
+    """``python -m lakeproof.refcluster`` serving the query API on a loopback port."""
+
+    def __init__(self, log_dir: Path, start_timeout: float = 30.0):
+        self.config_path = log_dir / "coordinator.json"
+        self.ready_path = log_dir / "coordinator.ready.json"
+        self.log_path = log_dir / "coordinator.log"
+        self.start_timeout = start_timeout
+        self.port: int | None = None
+        self._process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the coordinator's HTTP API."""
+        if self.port is None:
+            raise ComponentStartError("the coordinator is not running: start the lab with a cluster")
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the coordinator, None when not started."""
+        return self._process.pid if self._process else None
+
+    def start(self) -> None:
+        """Start the coordinator (its config file must exist) and wait for its ready file."""
+        self.ready_path.unlink(missing_ok=True)
+        argv = [
+            sys.executable,
+            "-m",
+            "lakeproof.refcluster",
+            "--config",
+            str(self.config_path),
+            "--ready-file",
+            str(self.ready_path),
+        ]
+        self._process = process = ManagedProcess("coordinator", argv, self.log_path)
+        process.start()
+        try:
+            wait_until(self.ready_path.exists, self.start_timeout, "coordinator", abort=process.exited_reason)
+        except (TimeoutError, RuntimeError) as exc:
+            raise ComponentStartError(f"{exc}; see {self.log_path}") from None
+        self.port = int(json.loads(self.ready_path.read_text(encoding="utf-8"))["port"])
+
+    def exited_reason(self) -> str | None:
+        """Why the coordinator is gone, or None while it runs."""
+        return self._process.exited_reason() if self._process else None
+
+    def stop(self) -> None:
+        """Stop the coordinator; idempotent."""
+        if self._process is not None:
+            self._process.stop()
+        self.ready_path.unlink(missing_ok=True)

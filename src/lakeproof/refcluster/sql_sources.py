@@ -1,0 +1,441 @@
+"""The files a query reads: its table-function calls, the columns it needs from each and the
+WHERE conjuncts a scan can apply on its own (projection and filter pushdown).
+
+No schema is known when a query is analysed, so an unqualified column is attributed to a
+source only when exactly one FROM item is in reach (its own SELECT's, plus those of the
+enclosing SELECTs a correlated subquery can see). When that is not certain the source's
+``columns`` is None (read them all) and no conjunct using the column is pushed: a scan that
+reads too much is slower, one that names a column the file lacks is wrong. Qualify columns
+(``l.l_orderkey``) in multi-source queries to get the narrowest scans.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlglot import exp
+
+from lakeproof.errors import LakeproofError
+from lakeproof.refcluster.model import Format
+
+DIALECT = "duckdb"
+FUNCTIONS: dict[str, Format] = {"read_parquet": "parquet", "read_csv": "csv", "read_json": "ndjson"}
+_HINT = "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)"
+_VOLATILE = {"random", "rand", "uuid", "gen_random_uuid", "nextval", "currval", "setseed"}
+# Joins after which a filter on one side changes which rows the other side meets.
+_ORDER_SENSITIVE_JOINS = {"ASOF", "POSITIONAL"}
+_OPERATORS: dict[type[exp.Expr], tuple[str, str]] = {
+    # operator class -> (operator, operator with the operands swapped)
+    exp.EQ: ("=", "="),
+    exp.NEQ: ("<>", "<>"),
+    exp.LT: ("<", ">"),
+    exp.LTE: ("<=", ">="),
+    exp.GT: (">", "<"),
+    exp.GTE: (">=", "<="),
+}
+
+PredicateValue = bool | int | float | str | datetime.date | datetime.datetime
+Predicate = tuple[str, str, PredicateValue]
+
+
+class QueryError(LakeproofError):
+    """A query the reference cluster cannot run as written; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One table-function call of a query: what to read and what a scan of it must produce.
+
+    ``options_sql`` is the call's other arguments as DuckDB SQL (``header = TRUE, ...``) so a
+    node can call ``function`` on a local copy with the same options. ``columns`` is None when
+    every column may be needed. ``filter_sql`` is over the source's own column names.
+    ``predicates`` are the simple ``column op literal`` conjuncts of ``filter_sql`` (``op`` one
+    of ``= <> < <= > >=``) for Parquet row-group pruning.
+    """
+
+    index: int
+    function: str
+    format: Format
+    uris: list[str]
+    options_sql: str
+    columns: list[str] | None
+    filter_sql: str | None
+    predicates: list[Predicate] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    """A FROM/JOIN item of one SELECT, as columns name it."""
+
+    node: exp.Expr
+    alias: str  # lower case
+    source: int | None  # index of the source when the item is a table-function call
+    pushdown_safe: bool  # a WHERE conjunct on it alone may be applied before the join
+
+
+@dataclass
+class _Needs:
+    """Columns needed from one source, in first-use order, keyed case-insensitively like DuckDB."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    all_columns: bool = False
+
+    def add(self, name: str) -> None:
+        self.names.setdefault(name.lower(), name)
+
+    def result(self) -> list[str] | None:
+        return None if self.all_columns else list(self.names.values())
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """Where a column reference points: a source's column, nothing in a file, or unknown."""
+
+    source: int | None = None  # set when the reference is to this source's column ``name``
+    path: tuple[str, ...] = ()  # column name, then struct fields
+    ambiguous: tuple[int, ...] = ()  # sources it may belong to when unknown
+    alias_or_column: bool = False  # unknown because the name is also a select alias
+
+
+def source_calls(tree: exp.Expr) -> list[exp.Table]:
+    """The table-function calls of `tree` in text order; raises QueryError for any other table."""
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    calls = []
+    for table in tree.find_all(exp.Table, bfs=False):
+        function = table.this
+        if isinstance(function, exp.Func):
+            name = function_name(function)
+            if name not in FUNCTIONS:
+                raise QueryError(f"unknown table function '{name}'; {_HINT}")
+            calls.append(table)
+        elif table.name.lower() not in cte_names or table.args.get("db"):
+            raise QueryError(f"unknown table '{table.sql(DIALECT)}'; {_HINT}")
+    if not calls:
+        raise QueryError(f"the query reads no files; {_HINT}")
+    return calls
+
+
+def function_name(function: exp.Func) -> str:
+    """A function's lower-case SQL name, whether or not sqlglot has a class for it."""
+    return function.name.lower() if isinstance(function, exp.Anonymous) else function.sql_name().lower()
+
+
+def _arguments(function: exp.Func) -> list[exp.Expr]:
+    if isinstance(function, exp.Anonymous):
+        return list(function.expressions)
+    first = function.args.get("this")
+    return [*([first] if isinstance(first, exp.Expr) else []), *function.expressions]
+
+
+def _uris(name: str, path: exp.Expr | None) -> list[str]:
+    literals = path.expressions if isinstance(path, exp.Array) else [path]
+    if not literals or not all(isinstance(item, exp.Literal) and item.is_string for item in literals):
+        raise QueryError(
+            f"{name} needs its path as a string literal or a list of them, e.g. {name}('s3://bucket/*')"
+        )
+    uris = [item.name for item in literals if item is not None]
+    for uri in uris:
+        if not uri.startswith("s3://"):
+            raise QueryError(f"{name} reads only s3:// paths; got '{uri}'")
+    return uris
+
+
+def describe_sources(tree: exp.Expr, calls: list[exp.Table]) -> list[Source]:
+    """A Source for each call: paths, options, needed columns and pushable filter."""
+    needs, resolver = _needed_columns(tree, calls)
+    sources = []
+    for index, table in enumerate(calls):
+        function = table.this
+        assert isinstance(function, exp.Func)
+        name = function_name(function)
+        path, *options = _arguments(function)
+        conjuncts = _pushable_conjuncts(table, index, resolver)
+        sources.append(
+            Source(
+                index=index,
+                function=name,
+                format=FUNCTIONS[name],
+                uris=_uris(name, path),
+                options_sql=", ".join(option.sql(DIALECT) for option in options),
+                columns=needs[index].result(),
+                filter_sql=" AND ".join(f"({conjunct.sql(DIALECT)})" for conjunct in conjuncts) or None,
+                predicates=[predicate for conjunct in conjuncts for predicate in _predicates(conjunct)],
+            )
+        )
+    return sources
+
+
+def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:
+    """`select`'s FROM and JOIN items, with whether a WHERE conjunct may be pushed into each."""
+    from_ = select.args.get("from_")
+    if from_ is None:
+        return []
+    joins: list[exp.Join] = select.args.get("joins") or []
+    nodes = [from_.this, *(join.this for join in joins)]
+    # Which items keep all their rows through the joins (outer joins pad the other side with NULLs).
+    safe = [not select.args.get("sample")] * len(nodes)
+    for position, join in enumerate(joins, start=1):
+        side, kind = join.side.upper(), join.kind.upper()
+        if side == "FULL" or join.method.upper() in _ORDER_SENSITIVE_JOINS or kind in _ORDER_SENSITIVE_JOINS:
+            safe = [False] * len(nodes)
+        elif side == "LEFT":
+            safe[position] = False
+        elif side == "RIGHT":
+            safe[:position] = [False] * position
+    items = []
+    for node, pushdown_safe in zip(nodes, safe, strict=True):
+        index = next((i for i, call in enumerate(calls) if call is node), None)
+        alias = node.alias or (function_name(node.this) if index is not None else node.name)
+        items.append(_Item(node, alias.lower(), index, pushdown_safe and not node.args.get("sample")))
+    return items
+
+
+class _Resolver:
+    """Resolves column references to sources, following the scoping rules DuckDB applies."""
+
+    def __init__(self, calls: list[exp.Table]) -> None:
+        self._calls = calls
+        self._items: dict[int, list[_Item]] = {}
+
+    def items(self, select: exp.Select) -> list[_Item]:
+        if id(select) not in self._items:
+            self._items[id(select)] = _from_items(select, self._calls)
+        return self._items[id(select)]
+
+    def reach(self, node: exp.Expr) -> list[_Item]:
+        """FROM items a reference at `node` can name, nearest SELECT first.
+
+        An enclosing SELECT is visible from a subquery (correlation, DuckDB's implicit LATERAL),
+        except the item the reference sits in; a CTE body sees nothing outside itself.
+        """
+        reachable: list[_Item] = []
+        parent = node.parent
+        while parent is not None and not isinstance(parent, exp.CTE):
+            if isinstance(parent, exp.Select):
+                reachable += [item for item in self.items(parent) if not contains(item.node, node)]
+            parent = parent.parent
+        return reachable
+
+    def resolve(self, column: exp.Column) -> _Resolved:
+        parts = tuple(part.name for part in column.parts)
+        reach = self.reach(column)
+        if len(parts) > 1:
+            qualifier = parts[0].lower()
+            item = next((item for item in reach if item.alias == qualifier), None)
+            if item is not None:
+                return (
+                    _Resolved(source=item.source, path=parts[1:]) if item.source is not None else _Resolved()
+                )
+            # No such table in reach: DuckDB reads ``s.f`` as field ``f`` of column ``s``.
+        name = parts[0].lower()
+        alias = _alias_status(column, name)
+        if alias == "alias":
+            return _Resolved()
+        whole_row = any(item.alias == name for item in reach)
+        if len(reach) == 1 and not whole_row and alias == "column":
+            return (
+                _Resolved(source=reach[0].source, path=parts) if reach[0].source is not None else _Resolved()
+            )
+        ambiguous = tuple(item.source for item in reach if item.source is not None)
+        return _Resolved(ambiguous=ambiguous, alias_or_column=alias == "either")
+
+
+def _alias_status(column: exp.Column, name: str) -> Literal["column", "alias", "either"]:
+    """Whether unqualified `name` is a column, a select alias of the column's SELECT, or either.
+
+    A bare ORDER BY item is the alias (DuckDB's rule); anywhere else DuckDB prefers a column of
+    that name if the file has one, which only the data can tell.
+    """
+    select = column.find_ancestor(exp.Select)
+    if select is None:
+        return "column"
+    aliased = {
+        item.alias.lower(): item.this
+        for item in select.expressions
+        if isinstance(item, exp.Alias) and not contains(item, column)
+    }
+    target = aliased.get(name)
+    if target is None or (
+        isinstance(target, exp.Column) and target.name.lower() == name and not target.table
+    ):
+        return "column"  # not an alias, or ``a AS a``: the same column either way
+    ordered = column.parent
+    if isinstance(ordered, exp.Ordered) and ordered.parent is select.args.get("order"):
+        return "alias"
+    return "either"
+
+
+def contains(ancestor: exp.Expr, node: exp.Expr) -> bool:
+    """True if `node` is `ancestor` or lies inside it."""
+    current: exp.Expr | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
+
+
+def _query_columns(tree: exp.Expr, calls: list[exp.Table]) -> Iterator[exp.Column]:
+    """Column references of the query, leaving out the table functions' named arguments."""
+    for column in tree.find_all(exp.Column, bfs=False):
+        if not isinstance(column.this, exp.Star) and not any(contains(call, column) for call in calls):
+            yield column
+
+
+def has_ambiguous_alias(tree: exp.Expr, calls: list[exp.Table]) -> bool:
+    """True if some name may be a select alias or a file column (only the data would tell)."""
+    resolver = _Resolver(calls)
+    return any(resolver.resolve(column).alias_or_column for column in _query_columns(tree, calls))
+
+
+def _needed_columns(tree: exp.Expr, calls: list[exp.Table]) -> tuple[list[_Needs], _Resolver]:
+    resolver = _Resolver(calls)
+    needs = [_Needs() for _ in calls]
+    for column in _query_columns(tree, calls):
+        resolved = resolver.resolve(column)
+        if resolved.source is not None:
+            needs[resolved.source].add(resolved.path[0])
+        for index in resolved.ambiguous:
+            needs[index].all_columns = True
+    for select in tree.find_all(exp.Select):
+        _star_needs(select, resolver, needs)
+    return needs, resolver
+
+
+def _star_needs(select: exp.Select, resolver: _Resolver, needs: list[_Needs]) -> None:
+    """Marks sources whose every column a star, COLUMNS(...), NATURAL JOIN or USING needs."""
+    items = resolver.items(select)
+
+    def everything(item_list: list[_Item]) -> None:
+        for item in item_list:
+            if item.source is not None:
+                needs[item.source].all_columns = True
+
+    for node in select.find_all(exp.Star, exp.Columns):
+        if node.find_ancestor(exp.Select) is not select or isinstance(node.parent, exp.Count):
+            continue
+        if isinstance(node, exp.Star) and isinstance(node.parent, exp.Column) and node.parent.table:
+            qualifier = node.parent.table.lower()
+            everything([item for item in items if item.alias == qualifier])
+        else:
+            everything(items)
+    for position, join in enumerate(select.args.get("joins") or [], start=1):
+        if join.method.upper() == "NATURAL":
+            everything(items)
+        for identifier in join.args.get("using") or []:
+            right, left = items[position], items[:position]
+            for item in [right, *left] if len(left) == 1 else [right]:
+                if item.source is not None:
+                    needs[item.source].add(identifier.name)
+            if len(left) > 1:
+                everything(left)
+
+
+def _conjuncts(condition: exp.Expr) -> Iterator[exp.Expr]:
+    if isinstance(condition, exp.Paren):
+        yield from _conjuncts(condition.this)
+    elif isinstance(condition, exp.And):
+        yield from _conjuncts(condition.left)
+        yield from _conjuncts(condition.right)
+    else:
+        yield condition
+
+
+def _pushable_conjuncts(table: exp.Table, index: int, resolver: _Resolver) -> list[exp.Expr]:
+    """WHERE conjuncts of the SELECT reading `table` that a scan of it can apply, over its columns."""
+    select = table.parent.parent if isinstance(table.parent, exp.From | exp.Join) else None
+    if not isinstance(select, exp.Select) or select.args.get("where") is None:
+        return []
+    item = next(item for item in resolver.items(select) if item.source == index)
+    if not item.pushdown_safe:
+        return []
+    pushed = []
+    for conjunct in _conjuncts(select.args["where"].this):
+        rewritten = _over_source_columns(conjunct, index, resolver)
+        if rewritten is not None:
+            pushed.append(rewritten)
+    return pushed
+
+
+def _over_source_columns(conjunct: exp.Expr, index: int, resolver: _Resolver) -> exp.Expr | None:
+    """`conjunct` with its columns unqualified, or None if it is not a filter on this source alone."""
+    blocked = (exp.Subquery, exp.Select, exp.Exists, exp.AggFunc, exp.Window, exp.Star, exp.Columns)
+    if conjunct.find(*blocked) is not None:
+        return None
+    if any(function_name(function) in _VOLATILE for function in conjunct.find_all(exp.Func)):
+        return None
+    columns = list(conjunct.find_all(exp.Column, bfs=False))
+    if not columns:
+        return None
+    replacements: list[exp.Column] = []
+    for column in columns:
+        resolved = resolver.resolve(column)
+        if resolved.source != index or len(resolved.path) > 2:
+            return None
+        name, *fields = resolved.path
+        replacements.append(
+            exp.Column(
+                this=exp.to_identifier(fields[0] if fields else name, quoted=True),
+                table=exp.to_identifier(name, quoted=True) if fields else None,
+            )
+        )
+    # A copy has no parents, so columns are resolved on the original and swapped in the copy.
+    rewritten = conjunct.copy()
+    for copied, replacement in zip(
+        list(rewritten.find_all(exp.Column, bfs=False)), replacements, strict=True
+    ):
+        if copied is rewritten:
+            return replacement
+        copied.replace(replacement)
+    return rewritten
+
+
+def _literal_value(node: exp.Expr) -> PredicateValue | None:
+    """The Python value of a literal: string, number (also negated), boolean, DATE or TIMESTAMP."""
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    negated = isinstance(node, exp.Neg)
+    if negated:
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        number = int(node.name) if node.is_int else float(node.name)
+        return -number if negated else number
+    if negated or not isinstance(node, exp.Literal | exp.Cast):
+        return None
+    return node.name if isinstance(node, exp.Literal) else _typed_literal(node)
+
+
+def _typed_literal(cast: exp.Cast) -> datetime.date | datetime.datetime | None:
+    """``DATE '...'`` and ``TIMESTAMP '...'`` literals (sqlglot reads them as casts)."""
+    if not (isinstance(cast.this, exp.Literal) and cast.this.is_string):
+        return None
+    try:
+        if cast.to.this == exp.DataType.Type.DATE:
+            return datetime.date.fromisoformat(cast.this.name)
+        if cast.to.this in {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ}:
+            return datetime.datetime.fromisoformat(cast.this.name)
+    except ValueError:
+        pass  # not ISO text: DuckDB parses more formats than Python; no predicate then
+    return None
+
+
+def _predicates(conjunct: exp.Expr) -> list[Predicate]:
+    """`conjunct` as ``(column, op, value)`` triples when it is a plain comparison with a literal."""
+    if isinstance(conjunct, exp.Between):
+        low = _predicates(exp.GTE(this=conjunct.this.copy(), expression=conjunct.args["low"].copy()))
+        high = _predicates(exp.LTE(this=conjunct.this.copy(), expression=conjunct.args["high"].copy()))
+        return low + high if low and high else []
+    operators = _OPERATORS.get(type(conjunct))
+    if operators is None:
+        return []
+    for column, literal, operator in (
+        (conjunct.this, conjunct.expression, operators[0]),
+        (conjunct.expression, conjunct.this, operators[1]),
+    ):
+        value = _literal_value(literal)
+        if isinstance(column, exp.Column) and not column.table and value is not None:
+            return [(column.name, operator, value)]
+    return []

@@ -1,0 +1,430 @@
+"""Storage reads of the reference cluster: listing, range reads with resume, and reading splits.
+
+Every request goes through a reader's fault-proxy listener with botocore's own retries off, so
+``lakeproof.refcluster.retry`` alone decides what is retried. A body that breaks mid-way is
+resumed at the byte reached, never re-read from the start.
+
+Record alignment of CSV/NDJSON splits: a record belongs to the split that holds its first byte.
+A split at ``offset > 0`` therefore skips everything up to and including the first newline at
+or after ``offset - 1`` (the byte before its offset tells whether a record starts exactly at
+``offset``), and reads past ``offset + length`` to the newline that ends its last record (or
+to the end of the file: a last line without a newline still counts).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import io
+import math
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lakeproof.objectstore import S3Endpoint
+from lakeproof.refcluster.errors import BadRequestError
+from lakeproof.refcluster.model import FORMATS, FileInfo, Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.retry import TruncatedBodyError, run_with_retries
+from lakeproof.refcluster.splits import RowGroupInfo
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ListObjectsV2OutputTypeDef
+
+T = TypeVar("T")
+
+CHUNK_SIZE = 64 * 1024
+"""Body bytes taken from the socket at a time: what a dropped connection can cost to re-read."""
+
+SCAN_SIZE = 8 * 1024
+"""First read when looking for a record boundary; doubled while no newline is found."""
+
+_PARQUET_MAGIC = b"PAR1"
+_FOOTER_TAIL = 8  # 4-byte little-endian footer length + magic
+_WILDCARDS = frozenset("*?[")
+_EXTENSIONS: dict[str, Format] = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".json": "ndjson",
+}
+
+Predicate = tuple[str, str, Any]
+"""``(column, op, literal)`` with op one of ``= != < <= > >=``; predicates are conjunctive."""
+
+# Whether a row group with statistics (low, high) may hold a value satisfying the comparison.
+_MAY_MATCH: dict[str, Callable[[Any, Any, Any], bool]] = {
+    "=": lambda low, high, literal: low <= literal <= high,
+    "!=": lambda low, high, literal: not low == high == literal,
+    "<": lambda low, _high, literal: low < literal,
+    "<=": lambda low, _high, literal: low <= literal,
+    ">": lambda _low, high, literal: high > literal,
+    ">=": lambda _low, high, literal: high >= literal,
+}
+# Comparisons NaN satisfies under DuckDB's ordering (NaN above every number), which Parquet
+# float statistics cannot rule out because they leave NaN out of min/max.
+_NAN_MATCHES = frozenset({">", ">=", "!="})
+
+
+def parse_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``(bucket, key)``; a malformed URI is the caller's mistake."""
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
+    if scheme != "s3" or not bucket:
+        raise BadRequestError(
+            f"invalid object URI {uri!r}; use s3://bucket/key, e.g. s3://lake/run-1/x.parquet"
+        )
+    return bucket, key
+
+
+class RangeReader(ABC):
+    """What split reading needs from storage: object size and byte ranges, plus counters.
+
+    ``stats`` receives attempts and body bytes; ``footers`` caches parsed Parquet footers by
+    URI so the row groups of one file do not re-read its footer.
+    """
+
+    def __init__(self, stats: SplitStats | None = None):
+        self.stats = stats if stats is not None else SplitStats(id=-1)
+        self.footers: dict[str, pq.FileMetaData] = {}
+
+    @abstractmethod
+    def head(self, uri: str) -> int:
+        """Size of the object in bytes."""
+
+    @abstractmethod
+    def read_range(self, uri: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of the object (fewer only if the object ends before ``end``)."""
+
+
+class ObjectReader(RangeReader):
+    """Reads objects through one S3 endpoint (a proxy listener) with the project's retry policy.
+
+    ``deadline`` is an epoch time (``time.time()``) after which no retry is started; clock,
+    sleeper and rng are the retry loop's, injectable for tests.
+    """
+
+    def __init__(
+        self,
+        endpoint: S3Endpoint,
+        policy: RetryPolicy | None = None,
+        deadline: float | None = None,
+        stats: SplitStats | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleeper: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
+        super().__init__(stats)
+        self.policy = policy or RetryPolicy()
+        self.deadline = deadline
+        self._clock = clock
+        self._sleeper = sleeper
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        # max_attempts=0 means no botocore retries (one attempt): the retry policy is ours.
+        self.client: S3Client = endpoint.client(max_attempts=0, timeout=self.policy.read_timeout_s)
+
+    def _retrying(self, uri: str, operation: Callable[[], T]) -> T:
+        return run_with_retries(
+            operation,
+            self.policy,
+            uri,
+            deadline=self.deadline,
+            stats=self.stats,
+            clock=self._clock,
+            sleeper=self._sleeper,
+            rng=self._rng,
+        )
+
+    def head(self, uri: str) -> int:
+        """Size of the object; a missing object is StorageReadError (404, not retried)."""
+        bucket, key = parse_uri(uri)
+        return self._retrying(uri, lambda: self.client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+
+    def read_range(self, uri: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)``, resuming a broken body at the byte it reached."""
+        if end <= start:
+            return b""
+        bucket, key = parse_uri(uri)
+        received = bytearray()
+
+        def attempt() -> None:
+            first = start + len(received)
+            response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{end - 1}")
+            expected = response["ContentLength"]  # less than asked only at the end of the object
+            body = response["Body"]
+            # StreamingBody.read(n) loses the bytes of a call that fails mid-way; urllib3's read1
+            # hands over what one socket read returned, so a reset costs no received byte.
+            stream = body._raw_stream  # type: ignore[attr-defined]
+            got = 0
+            try:
+                while got < expected:
+                    chunk = stream.read1(min(CHUNK_SIZE, expected - got))
+                    if not chunk:
+                        raise TruncatedBodyError(got, expected)
+                    received.extend(chunk)
+                    got += len(chunk)
+                    self.stats.bytes += len(chunk)
+            finally:
+                body.close()
+
+        self._retrying(uri, attempt)
+        return bytes(received)
+
+    def list_objects(self, glob_uri: str, format: Format | None = None) -> list[FileInfo]:
+        """The objects ``glob_uri`` names, sorted by key; [] when a glob matches nothing.
+
+        ``*`` and ``?`` match within one path segment and ``**`` any number of segments, as in
+        DuckDB (the oracle reads the same globs). A URI without wildcards names one object,
+        which must exist. ``format`` overrides the format taken from the file extension.
+        """
+        bucket, pattern = parse_uri(glob_uri)
+        if not _WILDCARDS & set(pattern):
+            return [FileInfo(glob_uri, format or format_of(glob_uri), self.head(glob_uri))]
+        literal = pattern[: min(pattern.index(c) for c in _WILDCARDS if c in pattern)]
+        files: list[FileInfo] = []
+        token: str | None = None
+        while True:
+            page = self._retrying(glob_uri, functools.partial(self._list_page, bucket, literal, token))
+            for entry in page.get("Contents", []):
+                key = entry["Key"]
+                if glob_match(key, pattern):
+                    uri = f"s3://{bucket}/{key}"
+                    files.append(FileInfo(uri, format or format_of(uri), entry["Size"]))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or token is None:
+                return sorted(files, key=lambda file: file.uri)
+
+    def _list_page(self, bucket: str, prefix: str, token: str | None) -> ListObjectsV2OutputTypeDef:
+        if token is None:
+            return self.client.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        return self.client.list_objects_v2(Bucket=bucket, Prefix=prefix, ContinuationToken=token)
+
+
+def glob_match(key: str, pattern: str) -> bool:
+    """Whether ``key`` matches ``pattern`` segment by segment (``**`` spans segments)."""
+    return _match_segments(key.split("/"), pattern.split("/"))
+
+
+def _match_segments(parts: list[str], patterns: list[str]) -> bool:
+    if not patterns:
+        return not parts
+    head, rest = patterns[0], patterns[1:]
+    if head == "**":
+        return any(_match_segments(parts[skip:], rest) for skip in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _match_segments(parts[1:], rest)
+
+
+def format_of(uri: str) -> Format:
+    """The format a file's extension says; BadRequestError for an extension that says none."""
+    name = uri.rsplit("/", 1)[-1].lower()
+    for extension, file_format in _EXTENSIONS.items():
+        if name.endswith(extension):
+            return file_format
+    raise BadRequestError(
+        f"cannot tell the format of {uri}: use one of the extensions {', '.join(_EXTENSIONS)} "
+        f"or name the format ({', '.join(FORMATS)})"
+    )
+
+
+# -- Parquet ---------------------------------------------------------------------------------------
+
+
+def parquet_metadata(reader: RangeReader, file: FileInfo) -> pq.FileMetaData:
+    """The file's footer, from two range reads (length, then footer), cached on the reader."""
+    cached = reader.footers.get(file.uri)
+    if cached is not None:
+        return cached
+    size = file.size if file.size >= 0 else reader.head(file.uri)
+    if size < len(_PARQUET_MAGIC) + _FOOTER_TAIL:
+        raise BadRequestError(f"{file.uri} is not a Parquet file: only {size} bytes")
+    tail = reader.read_range(file.uri, size - _FOOTER_TAIL, size)
+    footer_length = int.from_bytes(tail[:4], "little")
+    if tail[4:] != _PARQUET_MAGIC or footer_length > size - _FOOTER_TAIL - len(_PARQUET_MAGIC):
+        raise BadRequestError(f"{file.uri} is not a Parquet file: no valid footer at its end")
+    footer = reader.read_range(file.uri, size - _FOOTER_TAIL - footer_length, size - _FOOTER_TAIL)
+    # The reader looks for the footer from the end, so footer + tail is a complete "file" to it.
+    metadata: pq.FileMetaData = pq.read_metadata(pa.BufferReader(footer + tail))
+    reader.footers[file.uri] = metadata
+    return metadata
+
+
+def parquet_row_groups(reader: RangeReader, file: FileInfo) -> list[RowGroupInfo]:
+    """Byte range and rows of every row group, from the footer only (for split planning)."""
+    metadata = parquet_metadata(reader, file)
+    groups = []
+    for index in range(metadata.num_row_groups):
+        row_group = metadata.row_group(index)
+        chunks = [row_group.column(column) for column in range(row_group.num_columns)]
+        # A chunk starts at its dictionary page when it has one (some writers leave that offset
+        # 0 even so: then the data page is the start).
+        starts = [
+            chunk.dictionary_page_offset or chunk.data_page_offset
+            if chunk.has_dictionary_page
+            else chunk.data_page_offset
+            for chunk in chunks
+        ]
+        offset = min(starts, default=0)
+        length = sum(chunk.total_compressed_size for chunk in chunks)
+        groups.append(RowGroupInfo(index, offset, length, row_group.num_rows))
+    return groups
+
+
+def prune_row_groups(
+    metadata: pq.FileMetaData, row_groups: Iterable[int], predicates: Sequence[Predicate]
+) -> tuple[int, ...]:
+    """The row groups whose min/max statistics do not rule out every conjunctive predicate.
+
+    Conservative: a row group without statistics for a column, a literal of another type, or a
+    float comparison NaN could satisfy (DuckDB orders NaN above every number, and Parquet
+    statistics leave NaN out) keeps the row group.
+    """
+    for _, op, _ in predicates:
+        if op not in _MAY_MATCH:
+            raise BadRequestError(f"unknown comparison {op!r}; use one of: {', '.join(_MAY_MATCH)}")
+    return tuple(
+        index
+        for index in row_groups
+        if all(_may_match(metadata.row_group(index), predicate) for predicate in predicates)
+    )
+
+
+def _may_match(row_group: pq.RowGroupMetaData, predicate: Predicate) -> bool:
+    name, op, literal = predicate
+    columns = (row_group.column(i) for i in range(row_group.num_columns))
+    chunk = next((column for column in columns if column.path_in_schema == name), None)
+    statistics = chunk.statistics if chunk is not None else None
+    if chunk is None or statistics is None or not statistics.has_min_max:
+        return True
+    if chunk.physical_type in ("FLOAT", "DOUBLE") and (op in _NAN_MATCHES or _is_nan(literal)):
+        return True
+    try:
+        return bool(_MAY_MATCH[op](statistics.min, statistics.max, literal))
+    except TypeError:  # a literal of another type than the column: cannot tell, keep
+        return True
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+class _RangeFile(io.RawIOBase):
+    """A read-only, seekable file over an object whose reads are range reads (for pyarrow)."""
+
+    def __init__(self, reader: RangeReader, uri: str, size: int):
+        super().__init__()
+        self._reader = reader
+        self._uri = uri
+        self._size = size
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = self._size if size is None or size < 0 else min(self._size, self._position + size)
+        data = self._reader.read_range(self._uri, self._position, end)
+        self._position += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_parquet_split(
+    reader: RangeReader,
+    split: Split,
+    columns: Sequence[str] | None = None,
+    predicates: Sequence[Predicate] = (),
+) -> pa.Table:
+    """The split's row groups (all if ``row_groups`` is None), only ``columns`` of them.
+
+    ``predicates`` prune whole row groups by statistics (rows are not filtered here: the
+    query still applies its WHERE). Only the footer and the selected column chunks are read.
+    """
+    file = FileInfo(split.uri, split.format, split.file_size)
+    metadata = parquet_metadata(reader, file)
+    size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
+    wanted = split.row_groups if split.row_groups is not None else range(metadata.num_row_groups)
+    selected = prune_row_groups(metadata, wanted, predicates)
+    names = list(columns) if columns is not None else None
+    if not selected:
+        schema = metadata.schema.to_arrow_schema()
+        table = schema.empty_table()
+        return table.select(names) if names is not None else table
+    # metadata= skips pyarrow's own footer read: the cached one is reused. pyarrow's pre-buffering
+    # (on by default) merges column chunks less than 8 KiB apart into one range read.
+    parquet = pq.ParquetFile(_RangeFile(reader, split.uri, size), metadata=metadata)
+    table = parquet.read_row_groups(list(selected), columns=names, use_threads=False)
+    reader.stats.rows += table.num_rows
+    return table
+
+
+def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
+    """The file's first line without its line ending, None for an empty file."""
+    size = file.size if file.size >= 0 else reader.head(file.uri)
+    if size == 0:
+        return None
+    line = _read_through_newline(reader, file.uri, 0, size)
+    return line.rstrip(b"\n").rstrip(b"\r").decode()
+
+
+# -- CSV / NDJSON ----------------------------------------------------------------------------------
+
+
+def read_text_split(reader: RangeReader, split: Split) -> bytes:
+    """The whole records whose first byte lies in the split, parseable on their own.
+
+    A CSV split not at offset 0 gets ``split.header`` and a newline in front (also when it
+    holds no record, so its columns are still known). See the module docstring for alignment.
+    """
+    size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
+    end = size if split.length < 0 else min(split.offset + split.length, size)
+    start = 0
+    if split.offset > 0:
+        start = split.offset - 1 + len(_read_through_newline(reader, split.uri, split.offset - 1, size))
+    body = b""
+    if start < end:
+        body = reader.read_range(split.uri, start, end)
+        if not body.endswith(b"\n"):
+            body += _read_through_newline(reader, split.uri, end, size)
+    if split.format == "csv" and split.offset > 0 and split.header is not None:
+        return split.header.encode() + b"\n" + body
+    return body
+
+
+def _read_through_newline(reader: RangeReader, uri: str, position: int, size: int) -> bytes:
+    """Bytes from ``position`` up to and including the next newline (or to the end of file)."""
+    found = bytearray()
+    step = SCAN_SIZE
+    while position < size:
+        data = reader.read_range(uri, position, min(position + step, size))
+        if not data:
+            break
+        newline = data.find(b"\n")
+        if newline >= 0:
+            found += data[: newline + 1]
+            break
+        found += data
+        position += len(data)
+        step *= 2  # a record longer than the scan window: grow instead of many small reads
+    return bytes(found)

@@ -1,0 +1,227 @@
+"""The reference cluster end to end: a real lab with a coordinator and three Dask data nodes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lakeproof.datagen import Format, Manifest, load_spec
+from lakeproof.lab import Lab, LabSettings
+from lakeproof.net import wait_until
+from lakeproof.oracle import Oracle
+from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
+from lakeproof.refcluster.engine import json_value
+from lakeproof.refcluster.model import STRATEGIES
+
+pytestmark = pytest.mark.component
+
+DATASETS = Path(__file__).resolve().parents[2] / "data" / "datasets"
+READERS = ("coordinator", "node-1", "node-2", "node-3")
+FAST_RETRIES = {"initial_backoff_s": 0.01, "max_backoff_s": 0.05}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    settings = LabSettings(output_dir=tmp_path_factory.mktemp("cluster"), readers=READERS, cluster=True)
+    with Lab(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def smoke(lab: Lab) -> Manifest:
+    return lab.create_dataset(load_spec(DATASETS / "smoke.yaml"))
+
+
+@pytest.fixture
+def client(lab: Lab) -> Iterator[CoordinatorClient]:
+    lab.control.clear_rules()
+    yield lab.coordinator_client()
+    lab.control.clear_rules()
+
+
+def _oracle(lab: Lab, sql: str) -> tuple[list[dict[str, str]], list[tuple[Any, ...]]]:
+    """Columns and rows of plain DuckDB's answer, values JSON-shaped like the engine's."""
+    oracle = Oracle(lab.s3)
+    try:
+        relation = oracle.connection.sql(sql)
+        columns = [{"name": n, "type": str(t)} for n, t in zip(relation.columns, relation.types, strict=True)]
+        return columns, sorted(tuple(json_value(value) for value in row) for row in relation.fetchall())
+    finally:
+        oracle.close()
+
+
+def _rows(answer: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted(tuple(row) for row in answer["values"])
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "ndjson"])
+def test_grouped_aggregate_equals_oracle_under_every_strategy(
+    lab: Lab, smoke: Manifest, client: CoordinatorClient, strategy: str, fmt: Format
+) -> None:
+    scan = smoke.duckdb_scan(fmt)
+    sql = f"SELECT region, count(*) AS n, sum(qty) AS q, min(score) AS lo FROM {scan} GROUP BY region"
+    answer = client.query(sql, {"external_distribution": strategy, "target_split_size": 20_000})
+    columns, rows = _oracle(lab, sql)
+    assert answer["columns"] == columns
+    assert _rows(answer) == rows
+    splits = answer["profile"]["splits"]
+    assert sorted(split["id"] for split in splits) == list(range(len(splits)))  # each split exactly once
+    assert sum(split["rows"] for split in splits) == smoke.total_rows
+    used = answer["profile"]["strategy"]["used"]
+    if strategy == "coordinator_only":
+        assert {split["node"] for split in splits} == {"coordinator"}
+    if used != "coordinator_only":
+        assert {split["node"] for split in splits} <= {"node-1", "node-2", "node-3"}
+
+
+def test_unknown_strategy_warns_and_falls_back_to_adaptive(
+    smoke: Manifest, client: CoordinatorClient
+) -> None:
+    answer = client.query(
+        f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}", {"external_distribution": "fast"}
+    )
+    assert answer["warnings"] == [
+        "unknown external_distribution pragma value [fast]; falling back to adaptive"
+    ]
+    assert answer["values"] == [[smoke.total_rows]]
+
+
+@pytest.mark.parametrize(
+    ("query", "pragma", "reason"),
+    [
+        ("SELEC 1", {}, "invalid SQL"),
+        ("SELECT * FROM orders", {}, "unknown table 'orders'"),
+        (
+            "SELECT * FROM read_parquet('s3://lake/no/such/*.parquet')",
+            {},
+            "no objects match s3://lake/no/such/*.parquet",
+        ),
+        ("SELECT 1", {"max_attempts": -1}, "invalid pragma [max_attempts] = -1"),
+        ("SELECT 1", {"retries": 2}, "unknown pragma [retries]"),
+    ],
+)
+def test_bad_requests_are_4xx_with_a_reason(
+    client: CoordinatorClient, query: str, pragma: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(CoordinatorRequestError) as caught:
+        client.query(query, pragma)
+    assert 400 <= caught.value.status < 500
+    assert reason in caught.value.reason
+    assert client.health()["status"] == "green"  # the coordinator survived
+
+
+def test_transient_503s_are_retried_and_counted(lab: Lab, smoke: Manifest, client: CoordinatorClient) -> None:
+    lab.control.add_rule(
+        action="slowdown_503", per_request=2, prefix=f"{lab.prefix}/smoke/parquet/", operation="RANGE_GET"
+    )
+    answer = client.query(
+        f"SELECT sum(qty) FROM {smoke.duckdb_scan('parquet')}",
+        {"external_distribution": "round_robin", **FAST_RETRIES},
+    )
+    assert _rows(answer) == _oracle(lab, f"SELECT sum(qty) FROM {smoke.duckdb_scan('parquet')}")[1]
+    assert all(split["attempts"] >= 3 for split in answer["profile"]["splits"])
+    assert lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["faults_by_action"]["slowdown_503"] >= 2
+
+
+def test_persistent_503_names_object_status_and_attempts(
+    lab: Lab, smoke: Manifest, client: CoordinatorClient
+) -> None:
+    key = smoke.objects_of("parquet")[1].key
+    lab.control.add_rule(action="slowdown_503", key=f"*{key}")
+    with pytest.raises(CoordinatorRequestError) as caught:
+        client.query(
+            f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}", {"max_attempts": 3, **FAST_RETRIES}
+        )
+    assert caught.value.status >= 500
+    assert f"s3://lake/{lab.prefix}/{key}" in caught.value.reason
+    assert "503" in caught.value.reason
+    assert "3 attempts" in caught.value.reason
+
+
+def test_plan_is_a_dry_run(smoke: Manifest, client: CoordinatorClient) -> None:
+    plan = client.plan(
+        {
+            "query": f"SELECT * FROM {smoke.duckdb_scan('ndjson')}",
+            "pragma": {"external_distribution": "round_robin", "target_split_size": 10_000},
+        }
+    )
+    assert len(plan["splits"]) > len(smoke.objects_of("ndjson"))
+    assert {split["node"] for split in plan["splits"]} == {"node-1", "node-2", "node-3"}
+    synthetic = client.plan({"split_sizes": [5, 1, 9], "nodes": 2, "strategy": "weighted_round_robin"})
+    assert synthetic["strategy"]["used"] == "weighted_round_robin"
+
+
+def test_async_query_can_be_cancelled(lab: Lab, smoke: Manifest, client: CoordinatorClient) -> None:
+    lab.control.add_rule(action="latency", latency_ms=300, prefix=f"{lab.prefix}/")
+    query_id = client.start_async(
+        f"SELECT count(*) FROM {smoke.duckdb_scan('csv')}", {"external_distribution": "coordinator_only"}
+    )
+    assert client.get_async(query_id)["is_running"] is True
+    assert client.cancel_async(query_id)["cancelled"] is True
+    with pytest.raises(CoordinatorRequestError) as caught:
+        client.get_async(query_id)
+    assert caught.value.status == 404
+
+
+@pytest.fixture
+def fresh_lab(tmp_path: Path) -> Iterator[tuple[Lab, Manifest]]:
+    settings = LabSettings(output_dir=tmp_path, readers=READERS, cluster=True)
+    with Lab(settings) as running:
+        yield running, running.create_dataset(load_spec(DATASETS / "smoke.yaml"))
+
+
+def _kill_during_query(
+    lab: Lab, node: str, sql: str, pragma: dict[str, Any]
+) -> dict[str, Any] | CoordinatorRequestError:
+    """Slow the node's reads, start the query, kill the node while it reads; return answer or error."""
+    lab.control.reset_stats()
+    lab.control.add_rule(action="latency", latency_ms=400, listener=node, prefix=f"{lab.prefix}/")
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(lab.coordinator_client().query(sql, pragma))
+        except CoordinatorRequestError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_until(
+        lambda: lab.control.stats()["by_listener"].get(node, {}).get("requests", 0) > 0, 30, f"{node} to read"
+    )
+    lab.kill_node(node)
+    worker.join(60)
+    result: dict[str, Any] | CoordinatorRequestError = outcome[0]
+    return result
+
+
+def test_a_node_lost_mid_query_has_its_splits_reassigned(fresh_lab: tuple[Lab, Manifest]) -> None:
+    lab, smoke = fresh_lab
+    sql = f"SELECT count(*), sum(qty) FROM {smoke.duckdb_scan('parquet')}"
+    expected = lab.coordinator_client().query(sql, {"external_distribution": "round_robin"})["values"]
+    answer = _kill_during_query(lab, "node-2", sql, {"external_distribution": "round_robin"})
+    assert not isinstance(answer, CoordinatorRequestError), answer
+    assert answer["values"] == expected
+    assert answer["is_partial"] is False
+    assert "node-2" in answer["profile"]["reassigned_from"]
+    lab.restart_node("node-2")
+    again = lab.coordinator_client().query(sql, {"external_distribution": "round_robin"})
+    assert "node-2" in {split["node"] for split in again["profile"]["splits"]}
+
+
+def test_a_node_lost_with_partial_results_allowed_is_flagged(fresh_lab: tuple[Lab, Manifest]) -> None:
+    lab, smoke = fresh_lab
+    sql = f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}"
+    answer = _kill_during_query(
+        lab, "node-1", sql, {"external_distribution": "round_robin", "allow_partial_results": True}
+    )
+    assert not isinstance(answer, CoordinatorRequestError), answer
+    assert answer["is_partial"] is True
+    missing = answer["profile"]["missing_splits"]
+    assert missing
+    assert answer["values"][0][0] < smoke.total_rows
