@@ -64,7 +64,7 @@ from lakeproof.datagen.spec import (
     ParquetOptions,
     SizeSkew,
 )
-from lakeproof.datagen.tpch import tpch_answer, tpch_query, tpch_tables, write_tpch
+from lakeproof.datagen.tpch import tpch_answer, tpch_query, tpch_query_over, tpch_tables, write_tpch
 from lakeproof.datagen.write import write_dataset, write_tables
 
 __all__ = [
@@ -90,6 +90,7 @@ __all__ = [
     "load_spec",
     "tpch_answer",
     "tpch_query",
+    "tpch_query_over",
     "tpch_tables",
     "write_dataset",
     "write_tables",

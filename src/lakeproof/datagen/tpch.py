@@ -10,12 +10,14 @@ import functools
 import io
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import sqlglot
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from sqlglot import exp
 
 from lakeproof.datagen.manifest import Manifest
 from lakeproof.datagen.sinks import Sink
@@ -123,3 +125,23 @@ def tpch_answer(number: int, sf: float) -> pa.Table:
         ),
     )
     return table.rename_columns(schema.names)
+
+
+def tpch_query_over(number: int, scans: Mapping[str, str]) -> str:
+    """Query `number` with each TPC-H table replaced by a table function call from `scans`.
+
+    `scans` maps a table name (``lineitem``) to a call such as
+    ``read_parquet('s3://lake/run/tpch-sf0.01/lineitem/parquet/*.parquet')``; the table's name stays
+    its alias, so qualified column references keep working.
+    """
+    tree = sqlglot.parse_one(tpch_query(number), read="duckdb")
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and not node.db and node.name in scans:
+            alias = node.alias or node.name
+            select = sqlglot.parse_one(f"SELECT * FROM {scans[node.name]} AS {alias}", read="duckdb")
+            source = select.find(exp.From)
+            return source.this if source is not None else node
+        return node
+
+    return tree.transform(swap).sql(dialect="duckdb")

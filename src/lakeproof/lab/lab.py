@@ -235,11 +235,11 @@ class Lab:
         return write_dataset(spec, S3Sink(self.s3.client(), self.bucket, self.prefix))
 
     def create_tpch(
-        self, scale_factor: float, formats: Sequence[Format] = ("parquet", "csv")
+        self, scale_factor: float, formats: Sequence[Format] = ("parquet", "csv"), files: int = 1
     ) -> dict[str, Manifest]:
         """The 8 TPC-H tables at ``scale_factor`` under ``<prefix>/tpch-sf<sf>/``, a manifest per table."""
         sink = S3Sink(self.s3.client(), self.bucket, f"{self.prefix}/tpch-sf{scale_factor:g}")
-        return write_tpch(scale_factor, sink, formats=formats)
+        return write_tpch(scale_factor, sink, formats=formats, files=files)
 
     def describe(self) -> dict[str, Any]:
         """Endpoints, credentials placeholders, prefix and log directory, for people and logs."""

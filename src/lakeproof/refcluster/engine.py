@@ -110,7 +110,9 @@ class Engine:
         """Live data nodes: name -> worker address, sorted by name (node-1, node-2, ...)."""
         if self._client is None:
             return {}
-        workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        # Ask the scheduler directly: scheduler_info() returns a cache that the client's periodic
+        # refresh overwrites with a worker-less summary, which would look like every node lost.
+        workers = self._client.sync(self._client.scheduler.identity, n_workers=-1)["workers"]
         nodes = {str(info["name"]): address for address, info in workers.items()}
         return dict(sorted(nodes.items(), key=lambda item: _node_order(item[0])))
 
