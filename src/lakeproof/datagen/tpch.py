@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import sqlglot
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import sqlglot
 from sqlglot import exp
 
 from lakeproof.datagen.manifest import Manifest
