@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,72 @@ def test_a_node_lost_with_partial_results_allowed_is_flagged(fresh_lab: tuple[La
     missing = answer["profile"]["missing_splits"]
     assert missing
     assert answer["values"][0][0] < smoke.total_rows
+
+
+def test_all_nodes_lost_mid_query_is_a_clear_error(fresh_lab: tuple[Lab, Manifest]) -> None:
+    lab, smoke = fresh_lab
+    lab.control.add_rule(action="latency", latency_ms=500, prefix=f"{lab.prefix}/", operation="RANGE_GET")
+    outcome: list[Any] = []
+    sql = f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}"
+
+    def run() -> None:
+        try:
+            outcome.append(lab.coordinator_client().query(sql, {"external_distribution": "round_robin"}))
+        except CoordinatorRequestError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+
+    def nodes_reading() -> bool:
+        by_listener = lab.control.stats()["by_listener"]
+        return all(
+            by_listener.get(node, {}).get("requests", 0) > 0 for node in ("node-1", "node-2", "node-3")
+        )
+
+    wait_until(nodes_reading, 30, "every node to read")
+    for node in ("node-1", "node-2", "node-3"):
+        lab.kill_node(node)
+    worker.join(60)
+    error = outcome[0]
+    assert isinstance(error, CoordinatorRequestError), error
+    assert error.status == 503
+    assert error.reason == "all [3] nodes assigned external splits failed; cannot serve partial results"
+
+
+def test_a_query_never_outlives_its_deadline(lab: Lab, smoke: Manifest, client: CoordinatorClient) -> None:
+    lab.control.add_rule(action="hang", hang_seconds=30, prefix=f"{lab.prefix}/", operation="RANGE_GET")
+    started = time.monotonic()
+    with pytest.raises(CoordinatorRequestError) as caught:
+        client.query(
+            f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}",
+            {"external_distribution": "round_robin", "query_timeout_s": 1.5, "read_timeout_s": 1.0},
+        )
+    assert caught.value.status == 504
+    assert "deadline" in caught.value.reason
+    assert time.monotonic() - started < 10
+
+
+def test_cancelling_an_async_query_stops_node_work(
+    lab: Lab, smoke: Manifest, client: CoordinatorClient
+) -> None:
+    sql = f"SELECT count(*) FROM {smoke.duckdb_scan('ndjson')}"
+    pragma = {"external_distribution": "round_robin", "target_split_size": 4_000, "coalesce": False}
+    lab.control.reset_stats()
+    client.query(sql, pragma)
+    full_run = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
+    lab.control.reset_stats()
+    lab.control.add_rule(action="latency", latency_ms=100, prefix=f"{lab.prefix}/")
+    query_id = client.start_async(sql, pragma)
+    wait_until(
+        lambda: lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] > 3, 30, "reads to start"
+    )
+    client.cancel_async(query_id)
+
+    def settled() -> bool:
+        before = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
+        time.sleep(0.5)  # one observation window: no new request may arrive in it
+        return lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] == before
+
+    wait_until(settled, 20, "node reads to stop")
+    assert lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] < full_run / 2

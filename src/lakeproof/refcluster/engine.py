@@ -21,6 +21,7 @@ import json
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,8 +43,16 @@ from lakeproof.refcluster.errors import (
     QueryTimeoutError,
 )
 from lakeproof.refcluster.model import FileInfo, Split, SplitGroup, SplitStats
-from lakeproof.refcluster.node import NodeResult, NodeTask, ScanWork, register_node_tables, run_node_task
+from lakeproof.refcluster.node import (
+    NodeResult,
+    NodeTask,
+    ScanWork,
+    register_node_tables,
+    run_node_task,
+    run_on_worker,
+)
 from lakeproof.refcluster.pragma import Pragma, parse_pragma
+from lakeproof.refcluster.retry import StorageReadError
 from lakeproof.refcluster.splits import RowGroupInfo, SplitOptions, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import ObjectReader, csv_header, parquet_row_groups
@@ -230,10 +239,18 @@ class Engine:
 
     def query(self, body: Mapping[str, Any], cancel: threading.Event | None = None) -> dict[str, Any]:
         """Run a query; the answer has ``columns``, ``values``, ``is_partial`` and maybe ``profile``."""
+        try:
+            return self._query(body, cancel or threading.Event())
+        except StorageReadError as exc:
+            if not exc.deadline_reached:
+                raise
+            # Retries stopped because the query's time ran out: that is a timeout, named as such.
+            raise QueryTimeoutError(f"query did not finish within its deadline: {exc}") from None
+
+    def _query(self, body: Mapping[str, Any], cancel: threading.Event) -> dict[str, Any]:
         started = time.monotonic()
         pragma, analysis = self._prepare(body)
         deadline = time.time() + pragma.query_timeout_s
-        cancel = cancel or threading.Event()
         planned = self._plan_sources(analysis, pragma, deadline)
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
@@ -356,64 +373,85 @@ class _Dispatch:
         self.pragma = pragma
         self.deadline = deadline
         self.cancel = cancel
+        self._cancel_event: Any = None
+        self._assigned_nodes = 0
+        self._pending: dict[Any, tuple[str, list[tuple[_Planned, SplitGroup]]]] = {}
+        self._results: list[NodeResult] = []
+        self._missing: list[int] = []
+        self._reassigned: dict[str, list[int]] = {}
 
     def run(
         self, work: Mapping[str, list[tuple[_Planned, SplitGroup]]]
     ) -> tuple[list[NodeResult], list[int], dict[str, list[int]]]:
-        client = self.engine.client
-        results: list[NodeResult] = []
-        missing: list[int] = []
-        reassigned: dict[str, list[int]] = {}
-        pending: dict[Any, tuple[str, list[tuple[_Planned, SplitGroup]]]] = {}
+        """Run every executor's share; return results, missing split ids, reassigned split ids by node."""
+        self._assigned_nodes = len([name for name in work if name != COORDINATOR])
         live = self.engine._live_nodes()
+        gone_before_dispatch = []
         for node, items in work.items():
-            if node != COORDINATOR:
-                pending[self._submit(client, node, live[node], items)] = (node, items)
+            if node in live:
+                self._pending[self._submit(node, live[node], items)] = (node, items)
+            elif node != COORDINATOR:
+                gone_before_dispatch.append((node, items))
+        finished = False
         try:
+            for node, items in gone_before_dispatch:
+                self._recover(node, items, live)
             if COORDINATOR in work:
-                results.append(self._run_local(work[COORDINATOR]))
-            while pending:
+                self._results.append(self._run_local(work[COORDINATOR]))
+            while self._pending:
                 self._check_deadline_and_cancel()
-                done = _first_completed(list(pending))
-                for future in done:
-                    node, items = pending.pop(future)
-                    if future.status == "error":
-                        error = future.exception()
-                        raise (
-                            error
-                            if isinstance(error, LakeproofError)
-                            else NodeFailureError(f"data node {node} failed: {type(error).__name__}: {error}")
-                        )
-                    results.append(future.result())
-                lost = [
-                    future
-                    for future, (node, _) in pending.items()
-                    if node not in (live := self.engine._live_nodes())
-                ]
-                for future in lost:
-                    node, items = pending.pop(future)
+                self._collect(_first_completed(list(self._pending)))
+                live = self.engine._live_nodes()
+                for future in [future for future, (node, _) in self._pending.items() if node not in live]:
+                    node, items = self._pending.pop(future)
                     future.cancel()
-                    split_ids = [split.id for _, group in items for split in group.splits]
-                    if self.pragma.allow_partial_results:
-                        missing.extend(split_ids)
-                        continue
-                    if not live:
-                        total = len([name for name in work if name != COORDINATOR])
-                        raise NodeFailureError(
-                            f"all [{total}] nodes assigned external splits failed; "
-                            "cannot serve partial results"
-                        )
-                    reassigned.setdefault(node, []).extend(split_ids)
-                    for target, share in _spread(items, list(live)).items():
-                        pending[self._submit(client, target, live[target], share)] = (target, share)
+                    self._recover(node, items, live)
+            finished = True
         finally:
-            for future in pending:
+            if not finished and self._cancel_event is not None:
+                self._cancel_event.set()  # running node tasks stop at their next split
+            for future in self._pending:
                 future.cancel()
-        return results, missing, reassigned
+        return self._results, self._missing, self._reassigned
 
-    def _submit(self, client: Any, node: str, address: str, items: list[tuple[_Planned, SplitGroup]]) -> Any:
+    def _collect(self, done: set[Any]) -> None:
+        """Keep finished node results; a node task that failed fails the query with its reason."""
+        for future in done:
+            node, _ = self._pending.pop(future)
+            if future.status == "error":
+                error = future.exception()
+                if isinstance(error, LakeproofError):
+                    raise error
+                raise NodeFailureError(f"data node {node} failed: {type(error).__name__}: {error}")
+            self._results.append(future.result())
+
+    def _recover(self, node: str, items: list[tuple[_Planned, SplitGroup]], live: Mapping[str, str]) -> None:
+        """A node was lost: report its splits missing (partial results) or give them to live nodes."""
+        split_ids = [split.id for _, group in items for split in group.splits]
+        if self.pragma.allow_partial_results:
+            self._missing.extend(split_ids)
+            return
+        if not live:
+            raise NodeFailureError(
+                f"all [{self._assigned_nodes}] nodes assigned external splits failed; "
+                "cannot serve partial results"
+            )
+        self._reassigned.setdefault(node, []).extend(split_ids)
+        for target, share in _spread(items, list(live)).items():
+            self._pending[self._submit(target, live[target], share)] = (target, share)
+
+    def _submit(self, node: str, address: str, items: list[tuple[_Planned, SplitGroup]]) -> Any:
         task = self.engine.node_task(node, items, self.analysis, self.pragma, self.deadline)
-        return client.submit(run_node_task, task, workers=[address], allow_other_workers=False, pure=False)
+        if self._cancel_event is None:
+            self._cancel_event = distributed.Event(f"lakeproof-cancel-{uuid.uuid4().hex}")  # type: ignore[no-untyped-call]
+        return self.engine.client.submit(
+            run_on_worker,
+            task,
+            self._cancel_event.name,
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
+        )
 
     def _run_local(self, items: list[tuple[_Planned, SplitGroup]]) -> NodeResult:
         task = self.engine.node_task(COORDINATOR, items, self.analysis, self.pragma, self.deadline)

@@ -158,3 +158,11 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
     finally:
         connection.close()
     return result
+
+
+def run_on_worker(task: NodeTask, cancel_event: str) -> NodeResult:
+    """``run_node_task`` inside a Dask worker, stopping when the coordinator sets ``cancel_event``."""
+    import distributed  # noqa: PLC0415 - only worker processes need it here
+
+    event = distributed.Event(cancel_event)  # type: ignore[no-untyped-call]
+    return run_node_task(task, event.is_set)

@@ -49,7 +49,8 @@ class DaskNodes:
             LOOPBACK,
             "--port",
             "0",
-            "--no-dashboard",
+            "--dashboard-address",
+            f"{LOOPBACK}:0",  # its HTTP server (health, metrics) runs anyway: keep it on loopback
             "--scheduler-file",
             str(self.scheduler_file),
         )
@@ -88,11 +89,14 @@ class DaskNodes:
             "--nthreads",
             "1",
             "--no-nanny",
-            "--no-dashboard",
+            "--dashboard-address",
+            f"{LOOPBACK}:0",  # its HTTP server (health, metrics) runs anyway: keep it on loopback
             "--host",
             LOOPBACK,
             "--memory-limit",
             "0",
+            "--local-directory",
+            str(self.log_dir / f"{name}-scratch"),
         )
         worker = ManagedProcess(f"data node {name}", argv, self.log_dir / f"{name}.log")
         worker.start()
