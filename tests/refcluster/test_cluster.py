@@ -291,7 +291,8 @@ def test_cancelling_an_async_query_stops_node_work(
     def settled() -> bool:
         before = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
         time.sleep(0.5)  # one observation window: no new request may arrive in it
-        return lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] == before
+        after: int = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
+        return after == before
 
     wait_until(settled, 20, "node reads to stop")
     assert lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] < full_run / 2
