@@ -289,7 +289,7 @@ def test_cancelling_an_async_query_stops_node_work(
     client.cancel_async(query_id)
 
     def settled() -> bool:
-        before = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
+        before: int = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
         time.sleep(0.5)  # one observation window: no new request may arrive in it
         after: int = lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"]
         return after == before
