@@ -14,8 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
+from lakeproof.datagen import tpch_query_over
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.objectstore import S3Endpoint, upload
+from lakeproof.oracle import Oracle
 
 MIB = 1024 * 1024
 
@@ -112,21 +116,83 @@ def bench_datagen(rows: int) -> list[Figure]:
     return [Figure(f"datagen: {rows:,} rows of mixed_types to Parquet", seconds, "s", "<= 5", seconds <= 5)]
 
 
+def bench_cluster_start(output_dir: Path, repeats: int) -> list[Figure]:
+    """Seconds from nothing to object store, proxy, coordinator and 3 data nodes ready."""
+    durations = []
+    for _ in range(repeats):
+        with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
+            durations.append(lab.started_in or 0.0)
+    median = statistics.median(durations)
+    return [Figure("lab with 3 data nodes ready from cold, median", median, "s", "<= 3", median <= 3)]
+
+
+def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int, plans: int) -> list[Figure]:
+    """TPC-H on the cluster vs plain DuckDB through the same proxy; /plan rate; coordinator memory."""
+    with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
+        manifests = lab.create_tpch(scale_factor, formats=("parquet",), files=3)
+        scans = {name: manifest.duckdb_scan("parquet") for name, manifest in manifests.items()}
+        queries = [tpch_query_over(number, scans) for number in range(1, 23)]
+        client = lab.coordinator_client()
+        oracle = Oracle(lab.reader_endpoint("coordinator"))
+        client.query(queries[0]), oracle.query(queries[0])  # warm both before timing
+        cluster_s = sum(_median_seconds(lambda sql=sql: client.query(sql), 1) for sql in queries)
+        duckdb_s = sum(_median_seconds(lambda sql=sql: oracle.query(sql), 1) for sql in queries)
+        oracle.close()
+        ratio = cluster_s / duckdb_s
+
+        body = {"split_sizes": [64, 32, 16, 8, 4, 2, 1, 1], "nodes": 3, "strategy": "adaptive"}
+        plan_s = _median_seconds(lambda: [client.plan(body) for _ in range(plans)], 1)
+        plans_per_s = plans / plan_s
+
+        coordinator = psutil.Process(lab.cluster.pid)
+        small = f"SELECT count(*) FROM {scans['nation']}"
+        warm_up = sequential_queries // 10
+        for _ in range(warm_up):
+            client.query(small, {"external_distribution": "round_robin"})
+        rss_before = coordinator.memory_info().rss
+        for _ in range(sequential_queries - warm_up):
+            client.query(small, {"external_distribution": "round_robin"})
+        growth = coordinator.memory_info().rss / rss_before - 1
+    sf = f"SF {scale_factor:g}"
+    return [
+        Figure(f"TPC-H {sf}, 22 queries, adaptive on 3 nodes", cluster_s, "s", "(reference)", True),
+        Figure(f"TPC-H {sf}, 22 queries, plain DuckDB via the proxy", duckdb_s, "s", "(reference)", True),
+        Figure("TPC-H cluster time / plain DuckDB time", ratio, "ratio", "<= 2", ratio <= 2),
+        Figure(
+            f"/plan over HTTP, {plans} synthetic plans", plans_per_s, "plan/s", ">= 500", plans_per_s >= 500
+        ),
+        Figure(
+            f"coordinator RSS growth over {sequential_queries} queries",
+            growth * 100,
+            "%",
+            "< 20",
+            growth < 0.2,
+        ),
+    ]
+
+
+GROUPS = ("lab", "proxy", "datagen", "cluster")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print one line per figure."""
     parser = argparse.ArgumentParser(prog="python -m lakeproof.bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions and smaller objects")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller objects and data")
+    parser.add_argument("--only", choices=GROUPS, action="append", help="run only these groups (repeatable)")
     args = parser.parse_args(argv)
-    big_mib, big_repeats, small_repeats, rows = (8, 2, 30, 100_000) if args.quick else (64, 5, 300, 1_000_000)
+    quick = args.quick
+    chosen = args.only or GROUPS
     with tempfile.TemporaryDirectory(prefix="lakeproof-bench-") as scratch:
         output_dir = Path(scratch)
-        figures = [
-            *bench_lab_cold_start(output_dir, repeats=3),
-            *bench_proxy(output_dir, big_mib, big_repeats, small_repeats),
-            *bench_datagen(rows),
-        ]
-    for figure in figures:
-        print(figure.line(), flush=True)
+        runs: dict[str, Callable[[], list[Figure]]] = {
+            "lab": lambda: [*bench_lab_cold_start(output_dir, 3), *bench_cluster_start(output_dir, 3)],
+            "proxy": lambda: bench_proxy(output_dir, *((8, 2, 30) if quick else (64, 5, 300))),
+            "datagen": lambda: bench_datagen(100_000 if quick else 1_000_000),
+            "cluster": lambda: bench_cluster(output_dir, *((0.01, 100, 200) if quick else (0.1, 1000, 1000))),
+        }
+        for group in chosen:
+            for figure in runs[group]():
+                print(figure.line(), flush=True)
     return 0
 
 

@@ -87,10 +87,14 @@ class Lab:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> Lab:
-        """Start the object store, create the bucket, start the fault proxy; return self."""
+        """Start the object store, create the bucket, start the fault proxy (and cluster); return self."""
         began = time.monotonic()
         atexit.register(self.stop)
         try:
+            if self.settings.cluster:
+                # Data nodes need nothing else to register with their scheduler: start them
+                # first so their start-up overlaps the object store's and the proxy's.
+                self._start_nodes()
             store = self.object_store.start()
             create_bucket(store.client(), self.settings.bucket)
             listeners = {name: self.settings.reader_ports.get(name, 0) for name in self.settings.readers}
@@ -104,22 +108,26 @@ class Lab:
             self._proxy.start()
             self._control = ProxyControl(self._proxy.control_url)
             if self.settings.cluster:
-                self._start_cluster()
+                self._start_coordinator()
         except BaseException:
             self.stop()
             raise
         self.started_in = time.monotonic() - began
         return self
 
-    def _start_cluster(self) -> None:
-        """Dask scheduler (unless attaching to one), a worker per data node, then the coordinator."""
+    def _start_nodes(self) -> None:
+        """A Dask scheduler and a worker per data node, unless attaching to an existing scheduler."""
         settings = self.settings
         self._nodes = DaskNodes(self.log_dir, settings.data_nodes, settings.start_timeout)
-        scheduler = settings.dask_scheduler
-        if scheduler is None and settings.data_nodes:
-            scheduler = self._nodes.start_scheduler()
+        if settings.dask_scheduler is None and settings.data_nodes:
+            self._nodes.start_scheduler()
             for name in settings.data_nodes:
                 self._nodes.start_node(name)
+
+    def _start_coordinator(self) -> None:
+        """The coordinator, once the proxy listeners it and the nodes read through exist."""
+        settings = self.settings
+        scheduler = settings.dask_scheduler or (self._nodes.address if self._nodes else None)
         self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout)
         readers = {name: self.reader_endpoint(name) for name in settings.readers}
         write_coordinator_config(self._coordinator.config_path, scheduler, readers)
