@@ -217,7 +217,8 @@ def test_a_node_lost_mid_query_has_its_splits_reassigned(fresh_lab: tuple[Lab, M
 
 def test_a_node_lost_with_partial_results_allowed_is_flagged(fresh_lab: tuple[Lab, Manifest]) -> None:
     lab, smoke = fresh_lab
-    sql = f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}"
+    # sum(qty) makes nodes read column data (a bare count(*) is answered from Parquet footers).
+    sql = f"SELECT count(*), sum(qty) FROM {smoke.duckdb_scan('parquet')}"
     answer = _kill_during_query(
         lab, "node-1", sql, {"external_distribution": "round_robin", "allow_partial_results": True}
     )
@@ -232,7 +233,7 @@ def test_all_nodes_lost_mid_query_is_a_clear_error(fresh_lab: tuple[Lab, Manifes
     lab, smoke = fresh_lab
     lab.control.add_rule(action="latency", latency_ms=500, prefix=f"{lab.prefix}/", operation="RANGE_GET")
     outcome: list[Any] = []
-    sql = f"SELECT count(*) FROM {smoke.duckdb_scan('parquet')}"
+    sql = f"SELECT sum(qty) FROM {smoke.duckdb_scan('parquet')}"
 
     def run() -> None:
         try:

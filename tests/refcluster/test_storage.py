@@ -19,6 +19,7 @@ from lakeproof.errors import LakeproofError
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.net import free_port, wait_until
 from lakeproof.objectstore import S3Endpoint
+from lakeproof.refcluster import storage
 from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.retry import StorageReadError
@@ -209,9 +210,23 @@ def test_row_groups_come_from_the_footer_alone(sample: pa.Table) -> None:
     assert all(a.offset + a.length == b.offset for a, b in itertools.pairwise(groups))
     footer_length = int.from_bytes(data[-8:-4], "little")
     assert groups[-1].offset + groups[-1].length == len(data) - 8 - footer_length
+    # One read of the file's last bytes holds the whole footer.
+    assert reader.reads == [(uri, max(0, len(data) - storage.FOOTER_GUESS), len(data))]
+
+
+def test_a_footer_longer_than_the_guess_costs_one_more_read(
+    sample: pa.Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "FOOTER_GUESS", 16)
+    data = parquet_bytes(sample, 1000)
+    uri = "s3://lake/t/f.parquet"
+    reader = MemoryReader({uri: data})
+    groups = parquet_row_groups(reader, FileInfo(uri, "parquet", len(data)))
+    assert [(group.index, group.rows) for group in groups] == [(n, 1000) for n in range(4)]
+    footer_length = int.from_bytes(data[-8:-4], "little")
     assert reader.reads == [
-        (uri, len(data) - 8, len(data)),
-        (uri, len(data) - 8 - footer_length, len(data) - 8),
+        (uri, len(data) - 16, len(data)),
+        (uri, len(data) - 8 - footer_length, len(data) - 16),
     ]
 
 

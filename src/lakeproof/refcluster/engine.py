@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -60,7 +61,10 @@ from lakeproof.refcluster.strategies import Assignment, assign
 from lakeproof.refcluster.synthetic import plan_synthetic
 
 COORDINATOR = "coordinator"
-_POLL_S = 0.05  # how often the dispatcher looks at futures, node liveness, deadline and cancel
+# How often the dispatcher checks node liveness, deadline and cancel; a finished node task wakes
+# it at once. Each liveness check is a scheduler round trip, so not too often.
+_POLL_S = 0.25
+_METADATA_READERS = 8  # footers of many files are read side by side: each read is mostly waiting
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class _Planned:
     source: Source
     files: list[FileInfo]
     groups: list[SplitGroup]
+    footers: dict[str, bytes]
 
 
 class Engine:
@@ -106,10 +111,11 @@ class Engine:
                 self._client = distributed.Client(config.scheduler, timeout=30)  # type: ignore[no-untyped-call]
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
-        self._lock = threading.Lock()
+        self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
 
     def close(self) -> None:
         """Disconnect from the scheduler."""
+        self._metadata_pool.shutdown(wait=False, cancel_futures=True)
         if self._client is not None:
             self._client.close()
 
@@ -199,12 +205,17 @@ class Engine:
             files = [file for uri in source.uris for file in reader.list_objects(uri, source.format)]
             if not files:
                 raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
-            row_groups: dict[str, Sequence[RowGroupInfo]] = {}
+            parquet = [file for file in files if file.format == "parquet" and file.size > 0]
+            row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
+                zip(
+                    (file.uri for file in parquet),
+                    self._metadata_pool.map(lambda file: parquet_row_groups(reader, file), parquet),
+                    strict=True,
+                )
+            )
             headers: dict[str, str] = {}
             for file in files:
-                if file.format == "parquet" and file.size > 0:
-                    row_groups[file.uri] = parquet_row_groups(reader, file)
-                elif (
+                if (
                     file.format == "csv"
                     and pragma.split_csv
                     and file.size > 0
@@ -221,7 +232,14 @@ class Engine:
                 for index, group in enumerate(coalesce(splits, options))
             ]
             next_group += len(groups)
-            planned.append(_Planned(source, files, groups))
+            planned.append(
+                _Planned(
+                    source,
+                    files,
+                    groups,
+                    {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
+                )
+            )
         return planned
 
     def _assign(
@@ -352,6 +370,11 @@ class Engine:
                     tuple(source.predicates),
                     node_sql,
                     splits,
+                    {
+                        split.uri: planned_source.footers[split.uri]
+                        for split in splits
+                        if split.uri in planned_source.footers
+                    },
                 )
             )
         return NodeTask(node, self._reader(node), tuple(works), pragma.retry_policy, deadline)

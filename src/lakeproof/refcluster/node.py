@@ -3,7 +3,8 @@
 A ``NodeTask`` carries everything needed, so it runs the same inside a Dask worker process or
 on the coordinator: read each split through the reader's own proxy listener (with the retry
 policy), run the node's SQL (a fragment: projection, filter, partial aggregation, TopN; or a
-plain scan) over the splits' rows with DuckDB, and send back Arrow IPC bytes plus per-split stats.
+plain scan) over the splits' rows with DuckDB, and send back the Arrow result plus per-split stats
+(Dask pickles Arrow tables with out-of-band buffers: no serialisation step of our own).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ScanWork:
     predicates: tuple[Predicate, ...]
     node_sql: str
     splits: tuple[Split, ...]
+    footers: dict[str, bytes]  # Parquet footers the coordinator already read, by URI
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,13 @@ class NodeTask:
 
 @dataclass(frozen=True)
 class NodeTable:
-    """A node SQL result: Arrow IPC bytes plus DuckDB's column types.
+    """A node SQL result: an Arrow table plus DuckDB's column types.
 
     Arrow has no 128-bit integer, so DuckDB's HUGEINT travels as DECIMAL(38,0); the types let
     the coordinator restore exactly what DuckDB computed before it merges.
     """
 
-    ipc: bytes
+    table: pa.Table
     duckdb_types: tuple[str, ...]
 
 
@@ -71,22 +73,9 @@ class NodeResult:
     splits: list[SplitStats] = field(default_factory=list)
 
 
-def to_ipc(table: pa.Table) -> bytes:
-    """Serialise a table for the trip back to the coordinator."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue())
-
-
-def from_ipc(data: bytes) -> pa.Table:
-    """The inverse of ``to_ipc``."""
-    return pa.ipc.open_stream(data).read_all()
-
-
 def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:
     """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types."""
-    raw = pa.concat_tables([from_ipc(table.ipc) for table in tables], promote_options="permissive")
+    raw = pa.concat_tables([table.table for table in tables], promote_options="permissive")
     connection.register(f"{name}__arrow", raw)
     columns = ", ".join(
         f"CAST({_quoted(field.name)} AS {kind}) AS {_quoted(field.name)}"
@@ -135,12 +124,15 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
         with tempfile.TemporaryDirectory(prefix="lakeproof-node-") as scratch:
             for work in task.works:
                 tables = []
+                footers = dict(work.footers)  # shared by this work's readers: each footer parsed once
                 for split in work.splits:
                     if cancelled():
                         raise QueryCancelledError(f"query cancelled while {task.node} was reading its splits")
                     stats = SplitStats(split.id, node=task.node)
                     result.splits.append(stats)
-                    reader = ObjectReader(task.endpoint, task.policy, task.deadline, stats)
+                    reader = ObjectReader(
+                        task.endpoint, task.policy, task.deadline, stats, footer_bytes=footers
+                    )
                     if work.format == "parquet":
                         table = read_parquet_split(reader, split, work.columns, work.predicates)
                     else:
@@ -153,7 +145,7 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
                 connection.register(SPLITS_TABLE, combined)
                 relation = connection.sql(work.node_sql)
                 types = tuple(str(kind) for kind in relation.types)
-                result.tables[work.source] = NodeTable(to_ipc(relation.to_arrow_table()), types)
+                result.tables[work.source] = NodeTable(relation.to_arrow_table(), types)
                 connection.unregister(SPLITS_TABLE)
     finally:
         connection.close()

@@ -44,6 +44,9 @@ CHUNK_SIZE = 64 * 1024
 SCAN_SIZE = 8 * 1024
 """First read when looking for a record boundary; doubled while no newline is found."""
 
+FOOTER_GUESS = 64 * 1024
+"""Bytes read from a Parquet file's end in the hope that the whole footer is among them."""
+
 _PARQUET_MAGIC = b"PAR1"
 _FOOTER_TAIL = 8  # 4-byte little-endian footer length + magic
 _WILDCARDS = frozenset("*?[")
@@ -86,12 +89,19 @@ def parse_uri(uri: str) -> tuple[str, str]:
 class RangeReader(ABC):
     """What split reading needs from storage: object size and byte ranges, plus counters.
 
-    ``stats`` receives attempts and body bytes; ``footers`` caches parsed Parquet footers by
-    URI so the row groups of one file do not re-read its footer.
+    ``stats`` receives attempts and body bytes; ``footers`` caches Parquet footers by URI
+    (the raw bytes, which travel to data nodes, and the parsed metadata) so a file's footer is
+    read once per query, by the coordinator, however many splits of it are read. Readers of one
+    task may share the caches.
     """
 
-    def __init__(self, stats: SplitStats | None = None):
+    def __init__(
+        self,
+        stats: SplitStats | None = None,
+        footer_bytes: dict[str, bytes] | None = None,
+    ):
         self.stats = stats if stats is not None else SplitStats(id=-1)
+        self.footer_bytes: dict[str, bytes] = footer_bytes if footer_bytes is not None else {}
         self.footers: dict[str, pq.FileMetaData] = {}
 
     @abstractmethod
@@ -101,6 +111,13 @@ class RangeReader(ABC):
     @abstractmethod
     def read_range(self, uri: str, start: int, end: int) -> bytes:
         """Bytes ``[start, end)`` of the object (fewer only if the object ends before ``end``)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _client(endpoint: S3Endpoint, read_timeout_s: float) -> S3Client:
+    """One boto3 client per endpoint and timeout per process: clients are thread-safe and slow to make."""
+    # max_attempts=0 means no botocore retries (one attempt): the retry policy is ours.
+    return endpoint.client(max_attempts=0, timeout=read_timeout_s)
 
 
 class ObjectReader(RangeReader):
@@ -117,18 +134,18 @@ class ObjectReader(RangeReader):
         deadline: float | None = None,
         stats: SplitStats | None = None,
         *,
+        footer_bytes: dict[str, bytes] | None = None,
         clock: Callable[[], float] = time.time,
         sleeper: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ):
-        super().__init__(stats)
+        super().__init__(stats, footer_bytes)
         self.policy = policy or RetryPolicy()
         self.deadline = deadline
         self._clock = clock
         self._sleeper = sleeper
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        # max_attempts=0 means no botocore retries (one attempt): the retry policy is ours.
-        self.client: S3Client = endpoint.client(max_attempts=0, timeout=self.policy.read_timeout_s)
+        self.client: S3Client = _client(endpoint, self.policy.read_timeout_s)
 
     def _retrying(self, uri: str, operation: Callable[[], T]) -> T:
         return run_with_retries(
@@ -237,22 +254,39 @@ def format_of(uri: str) -> Format:
 
 
 def parquet_metadata(reader: RangeReader, file: FileInfo) -> pq.FileMetaData:
-    """The file's footer, from two range reads (length, then footer), cached on the reader."""
+    """The file's footer, cached on the reader: usually one range read of the file's last bytes.
+
+    The read takes the last ``FOOTER_GUESS`` bytes, where footers almost always fit; a longer
+    footer costs one more read for the rest.
+    """
     cached = reader.footers.get(file.uri)
     if cached is not None:
         return cached
+    raw = reader.footer_bytes.get(file.uri)
+    if raw is None:
+        raw = _read_footer(reader, file)
+        reader.footer_bytes[file.uri] = raw
+    # The reader looks for the footer from the end, so footer + tail is a complete "file" to it.
+    metadata: pq.FileMetaData = pq.read_metadata(pa.BufferReader(raw))
+    reader.footers[file.uri] = metadata
+    return metadata
+
+
+def _read_footer(reader: RangeReader, file: FileInfo) -> bytes:
+    """The footer and the 8-byte tail (length + magic) of a Parquet file."""
     size = file.size if file.size >= 0 else reader.head(file.uri)
     if size < len(_PARQUET_MAGIC) + _FOOTER_TAIL:
         raise BadRequestError(f"{file.uri} is not a Parquet file: only {size} bytes")
-    tail = reader.read_range(file.uri, size - _FOOTER_TAIL, size)
+    start = max(0, size - FOOTER_GUESS)
+    end_bytes = reader.read_range(file.uri, start, size)
+    tail = end_bytes[-_FOOTER_TAIL:]
     footer_length = int.from_bytes(tail[:4], "little")
     if tail[4:] != _PARQUET_MAGIC or footer_length > size - _FOOTER_TAIL - len(_PARQUET_MAGIC):
         raise BadRequestError(f"{file.uri} is not a Parquet file: no valid footer at its end")
-    footer = reader.read_range(file.uri, size - _FOOTER_TAIL - footer_length, size - _FOOTER_TAIL)
-    # The reader looks for the footer from the end, so footer + tail is a complete "file" to it.
-    metadata: pq.FileMetaData = pq.read_metadata(pa.BufferReader(footer + tail))
-    reader.footers[file.uri] = metadata
-    return metadata
+    needed = footer_length + _FOOTER_TAIL
+    if needed > len(end_bytes):
+        end_bytes = reader.read_range(file.uri, size - needed, start) + end_bytes
+    return end_bytes[-needed:]
 
 
 def parquet_row_groups(reader: RangeReader, file: FileInfo) -> list[RowGroupInfo]:
@@ -373,7 +407,8 @@ def read_parquet_split(
         return table.select(names) if names is not None else table
     # metadata= skips pyarrow's own footer read: the cached one is reused. pyarrow's pre-buffering
     # (on by default) merges column chunks less than 8 KiB apart into one range read.
-    parquet = pq.ParquetFile(_RangeFile(reader, split.uri, size), metadata=metadata)
+    # pre_buffer coalesces the selected column chunks into few large range reads.
+    parquet = pq.ParquetFile(_RangeFile(reader, split.uri, size), metadata=metadata, pre_buffer=True)
     table = parquet.read_row_groups(list(selected), columns=names, use_threads=False)
     reader.stats.rows += table.num_rows
     return table
