@@ -297,3 +297,19 @@ def test_cancelling_an_async_query_stops_node_work(
 
     wait_until(settled, 20, "node reads to stop")
     assert lab.control.stats(prefix=f"{lab.prefix}/")["totals"]["requests"] < full_run / 2
+
+
+def test_a_coordinator_attaches_to_an_existing_dask_scheduler(
+    lab: Lab, smoke: Manifest, tmp_path: Path
+) -> None:
+    scheduler = lab.describe()["dask_scheduler"]
+    settings = LabSettings(output_dir=tmp_path, readers=READERS, cluster=True, dask_scheduler=scheduler)
+    with Lab(settings) as attached:
+        attached.wait_for_nodes(3)
+        assert "dask_scheduler" not in attached.describe()["pids"]  # it started no scheduler of its own
+        # The attached coordinator reads the first lab's bucket through its own proxy listeners.
+        data = attached.create_dataset(load_spec(DATASETS / "smoke.yaml"))
+        answer = attached.coordinator_client().query(
+            f"SELECT count(*) FROM {data.duckdb_scan('csv')}", {"external_distribution": "round_robin"}
+        )
+    assert answer["values"] == [[smoke.total_rows]]

@@ -127,7 +127,7 @@ class Lab:
     def _start_coordinator(self) -> None:
         """The coordinator, once the proxy listeners it and the nodes read through exist."""
         settings = self.settings
-        scheduler = settings.dask_scheduler or (self._nodes.address if self._nodes else None)
+        scheduler = self._scheduler_address()
         self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout)
         readers = {name: self.reader_endpoint(name) for name in settings.readers}
         write_coordinator_config(self._coordinator.config_path, scheduler, readers)
@@ -269,4 +269,8 @@ class Lab:
                 **({"coordinator": self._coordinator.pid} if self._coordinator else {}),
             },
             **({"coordinator": self.coordinator_url} if self._coordinator else {}),
+            **({"dask_scheduler": self._scheduler_address()} if self.settings.cluster else {}),
         }
+
+    def _scheduler_address(self) -> str | None:
+        return self.settings.dask_scheduler or (self._nodes.address if self._nodes else None)

@@ -110,11 +110,9 @@ class DaskNodes:
         worker.kill()
 
     def pids(self) -> dict[str, int | None]:
-        """Process ids of the scheduler and every worker."""
-        return {
-            "dask_scheduler": self._scheduler.pid if self._scheduler else None,
-            **{name: worker.pid for name, worker in self._workers.items()},
-        }
+        """Process ids of the scheduler (if this lab started it) and every worker."""
+        scheduler = {"dask_scheduler": self._scheduler.pid} if self._scheduler else {}
+        return {**scheduler, **{name: worker.pid for name, worker in self._workers.items()}}
 
     def exited_reason(self) -> str | None:
         """Why the scheduler is gone, or None while it runs (nodes may die on purpose)."""
