@@ -46,12 +46,14 @@ def _process_gone(pid: int) -> bool:
 
 def _lab_ports(description: dict[str, Any]) -> list[int]:
     urls = [description["object_store"], description["proxy_control"], *description["readers"].values()]
+    if "coordinator" in description:
+        urls.append(description["coordinator"])
     return [int(url.rsplit(":", 1)[1]) for url in urls]
 
 
 @pytest.fixture
 def lab_ports() -> Callable[[dict[str, Any]], list[int]]:
-    """Every port in a lab description (``Lab.describe()``): store, control API, readers."""
+    """Every port in a lab description (``Lab.describe()``): store, control API, readers, coordinator."""
     return _lab_ports
 
 

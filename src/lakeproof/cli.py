@@ -42,15 +42,28 @@ def _build_parser() -> argparse.ArgumentParser:
     lab_commands = lab.add_subparsers(dest="lab_command", required=True, metavar="LAB_COMMAND")
     up = lab_commands.add_parser(
         "up",
-        help="start object store + fault proxy, print endpoints, run until Ctrl-C",
-        description="Start the embedded lab on 127.0.0.1, print its endpoints and credential "
-        "placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; then stop everything.",
+        help="start object store, fault proxy and reference cluster, print endpoints, run until Ctrl-C",
+        description="Start the embedded lab on 127.0.0.1 (object store, fault proxy and, unless "
+        "--no-cluster, the reference cluster: a coordinator and Dask data nodes), print its endpoints and "
+        "credential placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; then stop everything.",
     )
     up.add_argument(
         "--nodes",
         type=int,
         default=3,
         help="data-node readers besides the coordinator, each with its own proxy listener (default: 3)",
+    )
+    up.add_argument(
+        "--cluster",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start the reference cluster (coordinator API + one Dask worker per node); default: yes",
+    )
+    up.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="attach the coordinator to this existing Dask scheduler (tcp://host:port) instead of "
+        "starting a scheduler and nodes",
     )
     up.add_argument("--bucket", default="lake", help="bucket to create (default: lake)")
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
@@ -146,6 +159,8 @@ def _lab_up(args: argparse.Namespace) -> int:
         control_port=args.control_port,
         reader_ports=dict(args.reader_port),
         start_timeout=args.start_timeout,
+        cluster=args.cluster,
+        dask_scheduler=args.dask_scheduler,
     )
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     stopped = threading.Event()
