@@ -2,7 +2,9 @@
 
 Children are started in their own session so a terminal Ctrl-C reaches only the lab, which then
 stops them in order; on Linux they also get PR_SET_PDEATHSIG so they die with the lab even if the
-lab itself is killed with SIGKILL.
+lab itself is killed. The death signal is SIGKILL: with the lab gone nobody waits for a graceful
+shutdown, and some children (a Dask worker whose scheduler died with the lab) would spend half a
+minute trying to say goodbye.
 """
 
 from __future__ import annotations
@@ -10,24 +12,32 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from lakeproof.errors import ComponentStartError, PortInUseError
+from lakeproof.net import wait_until
+
+USAGE_EXIT = 2
+"""Exit code of the kit's own servers for a bad argument or a port in use (one line on stderr)."""
 
 _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """preexec hook: ask the kernel to SIGTERM this child when its parent dies."""
+    """preexec hook: ask the kernel to SIGKILL this child when its parent dies."""
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
         return
     libc = ctypes.CDLL(libc_name, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ManagedProcess:
@@ -105,3 +115,62 @@ class ManagedProcess:
     def _signal_group(pid: int, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
+
+
+def write_ready_file(path: Path, info: Mapping[str, object]) -> None:
+    """Write ``info`` as JSON to ``path`` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(info), encoding="utf-8")
+    temporary.replace(path)
+
+
+class ReadyFileProcess:
+    """One of the kit's own servers (``python -m MODULE``) that writes a JSON ready file once it listens.
+
+    A server that exits with ``USAGE_EXIT`` printed a one-line reason (bad argument, port in
+    use): that line becomes the error, as is.
+    """
+
+    def __init__(self, name: str, module: str, args: Sequence[str], log_path: Path, start_timeout: float):
+        self.name = name
+        self.module = module
+        self.args = list(args)
+        self.log_path = log_path
+        self.ready_path = log_path.with_suffix(".ready.json")
+        self.start_timeout = start_timeout
+        self.ready: dict[str, Any] = {}
+        self._process: ManagedProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id, None when not started."""
+        return self._process.pid if self._process else None
+
+    def start(self) -> dict[str, Any]:
+        """Start the server and return what it wrote to its ready file."""
+        self.ready_path.unlink(missing_ok=True)
+        argv = [sys.executable, "-m", self.module, *self.args, "--ready-file", str(self.ready_path)]
+        self._process = process = ManagedProcess(self.name, argv, self.log_path)
+        process.start()
+        try:
+            wait_until(self.ready_path.exists, self.start_timeout, self.name, abort=process.exited_reason)
+        except (TimeoutError, RuntimeError) as exc:
+            code = process.exit_code()
+            self.stop()
+            if code == USAGE_EXIT:
+                reason = process.log_tail(lines=1)
+                raise (PortInUseError if "in use" in reason else ComponentStartError)(reason) from None
+            raise ComponentStartError(f"{exc}; see {self.log_path}") from None
+        self.ready = json.loads(self.ready_path.read_text(encoding="utf-8"))
+        return self.ready
+
+    def exited_reason(self) -> str | None:
+        """Why the server is gone (exit code and log tail), or None while it runs."""
+        return self._process.exited_reason() if self._process else None
+
+    def stop(self) -> None:
+        """Stop the server; safe to call more than once."""
+        if self._process is not None:
+            self._process.stop()
+        self.ready_path.unlink(missing_ok=True)

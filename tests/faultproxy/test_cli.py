@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from lakeproof.faultproxy import ProxyControl
-from lakeproof.faultproxy.cli import write_ready_file
 from lakeproof.net import free_port, wait_until
+from lakeproof.procs import write_ready_file
 
 from .conftest import BUCKET, s3_client
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,8 +21,8 @@ from pathlib import Path
 
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.faultproxy.server import FaultProxy, check_listeners
+from lakeproof.procs import USAGE_EXIT, write_ready_file
 
-USAGE_ERROR = 2
 _log = logging.getLogger("lakeproof.faultproxy")
 
 
@@ -83,14 +81,6 @@ def parse_listeners(specs: Sequence[str]) -> dict[str, int]:
     return check_listeners(listeners)
 
 
-def write_ready_file(path: Path, info: dict[str, object]) -> None:
-    """Write ``info`` as JSON to ``path`` atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(info), encoding="utf-8")
-    temporary.replace(path)
-
-
 async def serve(proxy: FaultProxy, ready_file: Path | None) -> None:
     """Run ``proxy`` until SIGTERM or SIGINT."""
     stop = asyncio.Event()
@@ -129,5 +119,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(proxy, args.ready_file))
     except LakeproofError as exc:
         print(f"fault proxy: {exc}", file=sys.stderr)
-        return USAGE_ERROR
+        return USAGE_EXIT
     return 0

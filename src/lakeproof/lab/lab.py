@@ -223,7 +223,7 @@ class Lab:
     @property
     def proxy(self) -> FaultProxyProcess:
         """The running fault proxy process."""
-        if self._proxy is None or not self._proxy.ports:
+        if self._proxy is None or not self._proxy.ready:
             raise ComponentStartError("the lab is not running: start it first")
         return self._proxy
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -20,6 +19,7 @@ from aiohttp import web
 
 from lakeproof.errors import LakeproofError
 from lakeproof.net import LOOPBACK
+from lakeproof.procs import USAGE_EXIT, write_ready_file
 from lakeproof.refcluster.engine import Engine, EngineConfig
 from lakeproof.refcluster.server import CoordinatorApi
 
@@ -48,9 +48,7 @@ async def _serve(api: CoordinatorApi, port: int, ready_file: Path | None) -> Non
     await site.start()
     bound = runner.addresses[0][1]
     if ready_file is not None:
-        partial = ready_file.with_suffix(".tmp")
-        partial.write_text(json.dumps({"pid": os.getpid(), "port": bound}), encoding="utf-8")
-        partial.replace(ready_file)
+        write_ready_file(ready_file, {"pid": os.getpid(), "port": bound})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = Engine(config)
     except LakeproofError as exc:
         print(f"coordinator: {exc}", file=sys.stderr)
-        return 2
+        return USAGE_EXIT
     try:
         asyncio.run(_serve(CoordinatorApi(engine), config.port, args.ready_file))
     finally:

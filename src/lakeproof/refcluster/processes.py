@@ -16,7 +16,7 @@ from typing import Any
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.net import LOOPBACK, wait_until
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.procs import ManagedProcess
+from lakeproof.procs import ManagedProcess, ReadyFileProcess
 
 MAX_NODES = 16
 
@@ -142,16 +142,21 @@ def write_coordinator_config(
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
-class CoordinatorProcess:
+class CoordinatorProcess(ReadyFileProcess):
     """``python -m lakeproof.refcluster`` serving the query API on a loopback port."""
 
     def __init__(self, log_dir: Path, start_timeout: float = 30.0):
         self.config_path = log_dir / "coordinator.json"
-        self.ready_path = log_dir / "coordinator.ready.json"
-        self.log_path = log_dir / "coordinator.log"
-        self.start_timeout = start_timeout
-        self.port: int | None = None
-        self._process: ManagedProcess | None = None
+        args = ["--config", str(self.config_path)]
+        super().__init__(
+            "coordinator", "lakeproof.refcluster", args, log_dir / "coordinator.log", start_timeout
+        )
+
+    @property
+    def port(self) -> int | None:
+        """The API port, None before the coordinator is ready."""
+        port = self.ready.get("port")
+        return int(port) if port is not None else None
 
     @property
     def url(self) -> str:
@@ -159,38 +164,3 @@ class CoordinatorProcess:
         if self.port is None:
             raise ComponentStartError("the coordinator is not running: start the lab with a cluster")
         return f"http://{LOOPBACK}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """Process id of the coordinator, None when not started."""
-        return self._process.pid if self._process else None
-
-    def start(self) -> None:
-        """Start the coordinator (its config file must exist) and wait for its ready file."""
-        self.ready_path.unlink(missing_ok=True)
-        argv = [
-            sys.executable,
-            "-m",
-            "lakeproof.refcluster",
-            "--config",
-            str(self.config_path),
-            "--ready-file",
-            str(self.ready_path),
-        ]
-        self._process = process = ManagedProcess("coordinator", argv, self.log_path)
-        process.start()
-        try:
-            wait_until(self.ready_path.exists, self.start_timeout, "coordinator", abort=process.exited_reason)
-        except (TimeoutError, RuntimeError) as exc:
-            raise ComponentStartError(f"{exc}; see {self.log_path}") from None
-        self.port = int(json.loads(self.ready_path.read_text(encoding="utf-8"))["port"])
-
-    def exited_reason(self) -> str | None:
-        """Why the coordinator is gone, or None while it runs."""
-        return self._process.exited_reason() if self._process else None
-
-    def stop(self) -> None:
-        """Stop the coordinator; idempotent."""
-        if self._process is not None:
-            self._process.stop()
-        self.ready_path.unlink(missing_ok=True)
