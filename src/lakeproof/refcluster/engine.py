@@ -90,6 +90,26 @@ class EngineConfig:
 
 
 @dataclass
+class _Plan:
+    """A query planned for execution: settings, analysis, groups and where each group is read."""
+
+    pragma: Pragma
+    analysis: Analysis
+    deadline: float
+    planned: list[_Planned]
+    groups: list[tuple[_Planned, SplitGroup]]
+    live: list[str]
+    assignment: Assignment
+
+    def work(self) -> dict[str, list[tuple[_Planned, SplitGroup]]]:
+        """Each executor (a node name or the coordinator) with the groups it reads."""
+        shares: dict[str, list[tuple[_Planned, SplitGroup]]] = {}
+        for index, item in enumerate(self.groups):
+            shares.setdefault(_executor(self.assignment.nodes[index], self.live), []).append(item)
+        return shares
+
+
+@dataclass
 class _Planned:
     """A source's splits and the groups they were coalesced into."""
 
@@ -139,7 +159,7 @@ class Engine:
                 {
                     "name": name,
                     "address": address,
-                    "reader": self.config.readers.get(name, self._reader(name)).url,
+                    "reader": self._reader(name).url,
                 }
                 for name, address in live.items()
             ]
@@ -159,22 +179,34 @@ class Engine:
         """Dry run: a synthetic plan (``split_sizes``) or the plan of ``query`` without reading data."""
         if "split_sizes" in body:
             return plan_synthetic(body)
-        pragma, analysis = self._prepare(body)
-        deadline = time.time() + pragma.query_timeout_s
-        planned = self._plan_sources(analysis, pragma, deadline)
-        groups = [group for source in planned for group in source.groups]
-        live = list(self._live_nodes())
-        assignment = self._assign(groups, live, analysis, pragma)
+        plan = self._make_plan(body)
         return {
-            "strategy": _strategy_json(assignment),
-            "warnings": list(assignment.warnings),
-            "mode": analysis.mode,
+            "strategy": _strategy_json(plan.assignment),
+            "warnings": list(plan.assignment.warnings),
+            "mode": plan.analysis.mode,
             "splits": [
-                _split_json(split, group.id, _executor(assignment.nodes[index], live))
-                for index, group in enumerate(groups)
+                _split_json(split, group.id, executor)
+                for executor, items in plan.work().items()
+                for _, group in items
                 for split in group.splits
             ],
         }
+
+    def _make_plan(self, body: Mapping[str, Any]) -> _Plan:
+        """Validate, analyse, list and plan splits, and assign them to the live nodes."""
+        pragma, analysis = self._prepare(body)
+        deadline = time.time() + pragma.query_timeout_s
+        planned = self._plan_sources(analysis, pragma, deadline)
+        groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
+        live = list(self._live_nodes())
+        assignment = assign(
+            [group.size for _, group in groups],
+            len(live),
+            pragma.external_distribution,
+            analysis.shape,
+            pragma.round_robin_offset,
+        )
+        return _Plan(pragma, analysis, deadline, planned, groups, live, assignment)
 
     def _prepare(self, body: Mapping[str, Any]) -> tuple[Pragma, Analysis]:
         query = body.get("query")
@@ -242,17 +274,6 @@ class Engine:
             )
         return planned
 
-    def _assign(
-        self, groups: Sequence[SplitGroup], live: Sequence[str], analysis: Analysis, pragma: Pragma
-    ) -> Assignment:
-        return assign(
-            [group.size for group in groups],
-            len(live),
-            pragma.external_distribution,
-            analysis.shape,
-            pragma.round_robin_offset,
-        )
-
     # -- execution ---------------------------------------------------------------------------
 
     def query(self, body: Mapping[str, Any], cancel: threading.Event | None = None) -> dict[str, Any]:
@@ -267,28 +288,21 @@ class Engine:
 
     def _query(self, body: Mapping[str, Any], cancel: threading.Event) -> dict[str, Any]:
         started = time.monotonic()
-        pragma, analysis = self._prepare(body)
-        deadline = time.time() + pragma.query_timeout_s
-        planned = self._plan_sources(analysis, pragma, deadline)
-        groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
-        live = list(self._live_nodes())
-        assignment = self._assign([group for _, group in groups], live, analysis, pragma)
+        plan = self._make_plan(body)
         planned_at = time.monotonic()
 
-        work: dict[str, list[tuple[_Planned, SplitGroup]]] = {}
-        for index, (planned_source, group) in enumerate(groups):
-            work.setdefault(_executor(assignment.nodes[index], live), []).append((planned_source, group))
-        dispatch = _Dispatch(self, analysis, pragma, deadline, cancel)
+        work = plan.work()
+        dispatch = _Dispatch(self, plan.analysis, plan.pragma, plan.deadline, cancel)
         results, missing, reassigned = dispatch.run(work)
         executed_at = time.monotonic()
 
-        answer = self._merge(analysis, planned, results)
+        answer = self._merge(plan.analysis, plan.planned, results)
         merged_at = time.monotonic()
         response: dict[str, Any] = {
             **_answer_json(answer),
             "is_partial": bool(missing),
         }
-        warnings = list(assignment.warnings)
+        warnings = list(plan.assignment.warnings)
         if missing:
             warnings.append(
                 f"partial results: {len(missing)} splits were not read because their nodes were lost"
@@ -304,9 +318,9 @@ class Engine:
                 for split in group.splits
             }
             response["profile"] = {
-                "strategy": _strategy_json(assignment),
-                "mode": analysis.mode,
-                "shape": dataclasses.asdict(analysis.shape),
+                "strategy": _strategy_json(plan.assignment),
+                "mode": plan.analysis.mode,
+                "shape": dataclasses.asdict(plan.analysis.shape),
                 "splits": [
                     _split_json(
                         split,
@@ -314,7 +328,7 @@ class Engine:
                         (stats[split.id].node if split.id in stats else None) or executors[split.id],
                         stats.get(split.id),
                     )
-                    for _, group in groups
+                    for _, group in plan.groups
                     for split in group.splits
                 ],
                 "nodes": _node_totals(results),
