@@ -10,6 +10,7 @@ from typing import Any
 from robot.api import logger
 from robotlibcore import keyword
 
+from lakeproof.compare import CompareOptions, answer_from_duckdb, answer_from_json, compare, comparison_html
 from Lakeproof.context import LabContext
 from Lakeproof.html_log import html_table, log_table
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
@@ -95,6 +96,38 @@ class ClusterKeywords:
                 + _bar_chart("Bytes read per node", bytes_per_node, "B"),
                 html=True,
             )
+
+    @keyword
+    def query_should_match_oracle(
+        self,
+        query: str,
+        strategy: str = "adaptive",
+        ordered: bool = False,
+        tolerance: float = 1e-9,
+        **pragma: Any,
+    ) -> dict[str, Any]:
+        """Runs ``query`` on the cluster and fails unless plain DuckDB gives the same answer.
+
+        The oracle is single-process DuckDB reading the same objects straight from the object
+        store (never through the fault proxy). Rows are compared as a multiset unless
+        ``ordered`` is true; doubles within relative ``tolerance``; decimals and integers exactly;
+        NaN equals NaN; column names and types must match. On a mismatch the log shows the
+        missing and extra rows and the first differing cells, and the failure says what differs.
+        Further ``name=value`` arguments are pragmas, as for `Run Query`. Returns the answer.
+
+        Example:
+        | `Query Should Match Oracle`    SELECT region, sum(qty) FROM ${scan} GROUP BY region
+        | ...    strategy=round_robin
+        """
+        result: dict[str, Any] = self.run_query(query, strategy, **pragma)
+        expected = answer_from_duckdb(self.context.oracle().connection.sql(query))
+        comparison = compare(
+            expected, answer_from_json(result), CompareOptions(ordered=ordered, float_tolerance=tolerance)
+        )
+        logger.info(comparison_html(comparison), html=True)
+        if not comparison.equal:
+            raise AssertionError(f"{strategy}: {comparison.summary()}")
+        return result
 
     @keyword
     def plan_query(self, query: str, strategy: str = "adaptive", **pragma: Any) -> dict[str, Any]:

@@ -42,11 +42,17 @@ class LabContext:
             raise AssertionError("no lab is running: call 'Start Lab' in the suite setup first")
         return self.lab
 
-    def oracle(self, reader: str) -> Oracle:
-        """A DuckDB oracle reading through ``reader``'s proxy listener, kept for the lab's lifetime."""
-        if reader not in self.oracles:
-            self.oracles[reader] = Oracle(self.require_lab().reader_endpoint(reader))
-        return self.oracles[reader]
+    def oracle(self, reader: str | None = None) -> Oracle:
+        """A DuckDB oracle kept for the lab's lifetime.
+
+        It reads through ``reader``'s proxy listener, or with no reader straight from the object
+        store, so faults injected for the engine never touch the independent answer.
+        """
+        key = reader or ""
+        if key not in self.oracles:
+            lab = self.require_lab()
+            self.oracles[key] = Oracle(lab.reader_endpoint(reader) if reader else lab.s3)
+        return self.oracles[key]
 
     def stop(self) -> None:
         """Stop the lab if one is running and forget its datasets and oracles."""

@@ -24,6 +24,19 @@ Every strategy counts every row in every format
         END
     END
 
+Grouped aggregates equal the oracle under every strategy and format
+    [Documentation]    Plain DuckDB on the same objects is the independent answer; names, types and
+    ...    values must match exactly (doubles within a relative 1e-9).
+    ${strategies}=    Get Strategies
+    FOR    ${format}    IN    parquet    csv    ndjson
+        ${scan}=    Get Dataset Scan    smoke    ${format}
+        FOR    ${strategy}    IN    @{strategies}
+            Query Should Match Oracle
+            ...    SELECT region, count(*) AS n, sum(qty) AS q, avg(score) AS s, max(amount) AS m FROM ${scan} GROUP BY region
+            ...    strategy=${strategy}    target_split_size=${20000}
+        END
+    END
+
 A node killed before the query is not used and nothing is lost
     [Documentation]    The coordinator only assigns splits to nodes it sees alive.
     ${manifest}=    Get Dataset Manifest    smoke
