@@ -47,10 +47,6 @@ Mode = Literal["fragment", "coordinator"]
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
-def _identifier(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql(DIALECT)
-
-
 @dataclass(frozen=True)
 class Analysis:
     """A checked query, its sources, its shape and how to run it (see the module docstring)."""
