@@ -7,11 +7,14 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
+import duckdb
 from robot.api import logger
 from robotlibcore import keyword
 
 from lakeproof.compare import CompareOptions, answer_from_duckdb, answer_from_json, compare, comparison_html
 from Lakeproof.context import LabContext
+from lakeproof.datagen import Format, tpch_answer, tpch_query_over
+from lakeproof.datagen.tpch import TPCH_TABLES
 from Lakeproof.html_log import html_table, log_table
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
 from lakeproof.refcluster.model import STRATEGIES
@@ -127,6 +130,36 @@ class ClusterKeywords:
         logger.info(comparison_html(comparison), html=True)
         if not comparison.equal:
             raise AssertionError(f"{strategy}: {comparison.summary()}")
+        return result
+
+    @keyword("TPC-H Query Should Match Official Answer")
+    def tpch_query_should_match_official_answer(
+        self, number: int, strategy: str = "adaptive", format: Format = "parquet"
+    ) -> dict[str, Any]:
+        """Runs TPC-H query ``number`` (1-22) on the cluster and compares it with DuckDB's official answer.
+
+        Needs `Create TPC-H Dataset` first (scale factor 0.01, 0.1 or 1); the query reads the
+        tables' ``format`` objects. Rows are compared in order (every TPC-H query orders its
+        result), doubles within a relative 1e-9. Column types are not compared: the official
+        answers carry DuckDB's 128-bit integer sums as DECIMAL(38,0), values compare exactly.
+
+        Example:
+        | `TPC-H Query Should Match Official Answer`    6    strategy=round_robin
+        """
+        scale_factor = self.context.tpch_scale_factor
+        if scale_factor is None:
+            raise AssertionError("no TPC-H data in this lab: call 'Create TPC-H Dataset' first")
+        scans = {name: self.context.datasets[name].duckdb_scan(format) for name in TPCH_TABLES}
+        result: dict[str, Any] = self.run_query(tpch_query_over(number, scans), strategy)
+        official = duckdb.connect().from_arrow(tpch_answer(number, scale_factor))
+        comparison = compare(
+            answer_from_duckdb(official),
+            answer_from_json(result),
+            CompareOptions(ordered=True, compare_types=False),
+        )
+        logger.info(comparison_html(comparison), html=True)
+        if not comparison.equal:
+            raise AssertionError(f"TPC-H Q{number} under {strategy}: {comparison.summary()}")
         return result
 
     @keyword

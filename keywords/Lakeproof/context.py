@@ -35,6 +35,7 @@ class LabContext:
     started_by_suite: str | None = None
     datasets: dict[str, Manifest] = field(default_factory=dict)
     oracles: dict[str, Oracle] = field(default_factory=dict)
+    tpch_scale_factor: float | None = None
 
     def require_lab(self) -> Lab:
         """The running lab, or an error that says to start one."""
@@ -58,6 +59,7 @@ class LabContext:
         """Stop the lab if one is running and forget its datasets and oracles."""
         lab, self.lab, self.started_by_suite = self.lab, None, None
         self.datasets.clear()
+        self.tpch_scale_factor = None
         for oracle in self.oracles.values():
             oracle.close()
         self.oracles.clear()

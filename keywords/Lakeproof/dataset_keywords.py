@@ -73,13 +73,16 @@ class DatasetKeywords:
         return manifest.model_dump(mode="json")
 
     @keyword("Create TPC-H Dataset")
-    def create_tpch_dataset(self, scale_factor: float = 0.01, formats: str = "parquet,csv") -> dict[str, str]:
+    def create_tpch_dataset(
+        self, scale_factor: float = 0.01, formats: str = "parquet,csv", files: int = 1
+    ) -> dict[str, str]:
         """Generates the eight TPC-H tables with DuckDB's dbgen and uploads them under this run's prefix.
 
         ``formats`` is a comma-separated list of ``parquet``, ``csv`` and ``ndjson``. Each table
         becomes a dataset named after it (``lineitem``, ``orders``, ...) that the other dataset
-        keywords accept; creating TPC-H again replaces them. DuckDB's official answers exist for
-        scale factors 0.01, 0.1 and 1. Returns each table's object glob for the first format.
+        keywords accept; creating TPC-H again replaces them. ``files`` splits every table into
+        that many objects, so its scans spread over the nodes. DuckDB's official answers exist
+        for scale factors 0.01, 0.1 and 1. Returns each table's object glob for the first format.
 
         Example:
         | ${tables}=    `Create TPC-H Dataset`    scale_factor=0.01    formats=parquet
@@ -90,7 +93,8 @@ class DatasetKeywords:
         if not names or set(names) - set(FORMATS):
             raise ConfigError(f"formats {formats!r}: use a comma-separated list of {', '.join(FORMATS)}")
         chosen = cast("list[Format]", names)
-        manifests = lab.create_tpch(scale_factor, formats=chosen)
+        manifests = lab.create_tpch(scale_factor, formats=chosen, files=files)
+        self.context.tpch_scale_factor = scale_factor
         self.context.datasets.update(manifests)
         log_table(
             f"TPC-H at scale factor {scale_factor:g}",
