@@ -54,7 +54,7 @@ from lakeproof.refcluster.node import (
 )
 from lakeproof.refcluster.pragma import Pragma, parse_pragma
 from lakeproof.refcluster.retry import StorageReadError
-from lakeproof.refcluster.splits import RowGroupInfo, SplitOptions, plan_splits
+from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import ObjectReader, csv_header, parquet_row_groups
 from lakeproof.refcluster.strategies import Assignment, assign
@@ -222,14 +222,7 @@ class Engine:
             raise BadRequestError(str(exc)) from None
 
     def _plan_sources(self, analysis: Analysis, pragma: Pragma, deadline: float) -> list[_Planned]:
-        options = SplitOptions(
-            target_split_size=pragma.target_split_size,
-            parquet_target_size=pragma.parquet_target_size,
-            split_csv=pragma.split_csv,
-            coalesce_threshold=pragma.coalesce_threshold,
-            coalesce_target_size=pragma.coalesce_target_size,
-            coalesce=pragma.coalesce,
-        )
+        options = pragma.split_options
         reader = ObjectReader(self.config.readers[COORDINATOR], pragma.retry_policy, deadline, SplitStats(-1))
         planned: list[_Planned] = []
         next_split, next_group = 0, 0

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.model import DEFAULT_STRATEGY, RetryPolicy
+from lakeproof.refcluster.splits import SplitOptions
 
 MIB = 1024 * 1024
 
@@ -36,6 +37,18 @@ class Pragma(BaseModel):
     coalesce_threshold: int = Field(32, ge=1)
     coalesce_target_size: int = Field(128 * MIB, ge=1)
     round_robin_offset: int = Field(0, ge=0)
+
+    @property
+    def split_options(self) -> SplitOptions:
+        """The split planning and coalescing settings these pragmas describe."""
+        return SplitOptions(
+            target_split_size=self.target_split_size,
+            parquet_target_size=self.parquet_target_size,
+            split_csv=self.split_csv,
+            coalesce_threshold=self.coalesce_threshold,
+            coalesce_target_size=self.coalesce_target_size,
+            coalesce=self.coalesce,
+        )
 
     @property
     def retry_policy(self) -> RetryPolicy:
