@@ -64,6 +64,7 @@ def assert_lab_gone() -> Callable[[dict[str, Any]], None]:
     def check(description: dict[str, Any]) -> None:
         pids = [pid for pid in description["pids"].values() if pid]
         wait_until(lambda: all(_process_gone(pid) for pid in pids), 15, "lab processes to exit")
-        assert not [port for port in _lab_ports(description) if is_listening(port)]
+        ports = _lab_ports(description)
+        wait_until(lambda: not any(is_listening(port) for port in ports), 10, "lab ports to close")
 
     return check

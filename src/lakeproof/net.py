@@ -38,7 +38,11 @@ def is_listening(port: int, host: str = LOOPBACK) -> bool:
     """True if something accepts TCP connections on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+        if sock.connect_ex((host, port)) != 0:
+            return False
+        # A connect to a closed port in the ephemeral range can pick that very port as its own
+        # source and "connect" to itself (TCP simultaneous open): nobody is listening then.
+        return bool(sock.getsockname() != sock.getpeername())
 
 
 def wait_until(
