@@ -17,10 +17,13 @@ from Lakeproof.lab_keywords import LabKeywords
 class Lakeproof(DynamicCore):
     """Keywords that prove a distributed query engine reads object-store data correctly.
 
-    The library drives the *embedded lab*: an S3 object store (moto server) and a fault proxy
-    in front of it with one listener per reader (``coordinator``, ``node-1``, ...). Suites start
-    a lab in their setup, create datasets from the YAML specs in ``data/datasets/``, read them
-    through the readers' listeners, inject storage faults and check the proxy's statistics.
+    The library drives the *embedded lab*: an S3 object store (moto server), a fault proxy in
+    front of it with one listener per reader (``coordinator``, ``node-1``, ...), and the
+    reference cluster: a coordinator and one Dask worker process per data node, each reading
+    through its own listener. Suites start a lab in their setup, create datasets from the YAML
+    specs in ``data/datasets/`` (or TPC-H), run queries under each distribution strategy,
+    compare them with the oracle (plain DuckDB on the same objects), inject storage faults,
+    kill nodes, and check the proxy's statistics and the engine's profile.
 
     = Isolation =
 
@@ -45,6 +48,12 @@ class Lakeproof(DynamicCore):
     |     `Inject Fault`    slowdown_503    key=*/part-0001.parquet    times=1
     |     `Dataset Should Read Back Completely`    smoke    parquet
     |     `Fault Should Have Been Hit`    slowdown_503    times=1
+    |
+    | Every strategy agrees with the oracle
+    |     ${scan}=    `Get Dataset Scan`    smoke    csv
+    |     FOR    ${strategy}    IN    @{STRATEGIES}
+    |         `Query Should Match Oracle`    SELECT count(*) FROM ${scan}    strategy=${strategy}
+    |     END
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
