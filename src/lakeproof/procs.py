@@ -9,6 +9,7 @@ minute trying to say goodbye.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import ctypes.util
@@ -123,6 +124,21 @@ def write_ready_file(path: Path, info: Mapping[str, object]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(info), encoding="utf-8")
     temporary.replace(path)
+
+
+async def announce_and_wait_for_stop(ready_file: Path | None, info: Mapping[str, object]) -> None:
+    """For a server: write its ready file, wait for SIGTERM or SIGINT, then remove the file."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if ready_file is not None:
+        write_ready_file(ready_file, info)
+    try:
+        await stop.wait()
+    finally:
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)
 
 
 class ReadyFileProcess:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.faultproxy.server import FaultProxy, check_listeners
-from lakeproof.procs import USAGE_EXIT, write_ready_file
+from lakeproof.procs import USAGE_EXIT, announce_and_wait_for_stop
 
 _log = logging.getLogger("lakeproof.faultproxy")
 
@@ -83,27 +82,19 @@ def parse_listeners(specs: Sequence[str]) -> dict[str, int]:
 
 async def serve(proxy: FaultProxy, ready_file: Path | None) -> None:
     """Run ``proxy`` until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await proxy.start()
     try:
         info = proxy.ready_info()
-        if ready_file is not None:
-            write_ready_file(ready_file, info)
         _log.info(
             "fault proxy ready: upstream %s, control %s, listeners %s",
             proxy.upstream,
             info["control"],
             info["listeners"],
         )
-        await stop.wait()
+        await announce_and_wait_for_stop(ready_file, info)
         _log.info("fault proxy stopping")
     finally:
         await proxy.stop()
-        if ready_file is not None:
-            ready_file.unlink(missing_ok=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ from aiohttp import web
 
 from lakeproof.errors import LakeproofError
 from lakeproof.net import LOOPBACK
-from lakeproof.procs import USAGE_EXIT, write_ready_file
+from lakeproof.procs import USAGE_EXIT, announce_and_wait_for_stop
 from lakeproof.refcluster.engine import Engine, EngineConfig
 from lakeproof.refcluster.server import CoordinatorApi
 
@@ -46,19 +45,10 @@ async def _serve(api: CoordinatorApi, port: int, ready_file: Path | None) -> Non
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, port)
     await site.start()
-    bound = runner.addresses[0][1]
-    if ready_file is not None:
-        write_ready_file(ready_file, {"pid": os.getpid(), "port": bound})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await announce_and_wait_for_stop(ready_file, {"pid": os.getpid(), "port": runner.addresses[0][1]})
     finally:
         await runner.cleanup()
-        if ready_file is not None:
-            ready_file.unlink(missing_ok=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
