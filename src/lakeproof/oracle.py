@@ -29,7 +29,7 @@ class Oracle:
 
     def query(self, sql: str) -> pa.Table:
         """Run ``sql`` and return its result as an Arrow table."""
-        return self.connection.execute(sql).fetch_arrow_table()
+        return self.connection.execute(sql).to_arrow_table()
 
     def close(self) -> None:
         """Close the DuckDB connection."""
