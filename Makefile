@@ -23,7 +23,7 @@ test: venv
 
 ## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot
 acceptance: venv
-	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml suites
+	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml --exclude slow suites
 
 ## lint: ruff, mypy and robocop
 lint: venv

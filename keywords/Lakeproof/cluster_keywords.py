@@ -132,6 +132,35 @@ class ClusterKeywords:
             raise AssertionError(f"{strategy}: {comparison.summary()}")
         return result
 
+    @keyword
+    def results_should_be_equal(
+        self,
+        actual: dict[str, Any],
+        expected: dict[str, Any],
+        ordered: bool = False,
+        tolerance: float = 1e-9,
+    ) -> None:
+        """Fails unless two answers of `Run Query` have the same columns, types and rows.
+
+        Used to compare one engine answer with another: a strategy with another, a run under
+        faults with its clean baseline. Rows are a multiset unless ``ordered``; doubles within
+        relative ``tolerance``. On a mismatch the log shows the missing and extra rows.
+
+        Example:
+        | ${baseline}=    `Run Query`    ${QUERY}
+        | `Inject Fault`    slowdown_503    times=2
+        | ${faulted}=    `Run Query`    ${QUERY}
+        | `Results Should Be Equal`    ${faulted}    ${baseline}
+        """
+        comparison = compare(
+            answer_from_json(expected),
+            answer_from_json(actual),
+            CompareOptions(ordered=ordered, float_tolerance=tolerance),
+        )
+        logger.info(comparison_html(comparison), html=True)
+        if not comparison.equal:
+            raise AssertionError(comparison.summary())
+
     @keyword("TPC-H Query Should Match Official Answer")
     def tpch_query_should_match_official_answer(
         self, number: int, strategy: str = "adaptive", format: Format = "parquet"
