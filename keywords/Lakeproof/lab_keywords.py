@@ -34,6 +34,7 @@ class LabKeywords:
         bucket: str = "lake",
         cluster: bool = True,
         start_timeout: timedelta = timedelta(seconds=30),
+        defects: str | None = None,
     ) -> dict[str, object]:
         """Starts the embedded lab: object store, fault proxy and (by default) the reference cluster.
 
@@ -46,6 +47,11 @@ class LabKeywords:
         A lab already running is stopped first. Component logs go under
         ``${OUTPUT DIR}/lab-logs/<prefix>/``.
 
+        ``defects`` (comma-separated names; default: the variable ``${ENGINE_DEFECTS}`` if set)
+        starts the reference engine with deliberate defects such as ``drop_split`` or
+        ``single_attempt``, so a suite can be shown to fail on a wrong engine (the honesty tests
+        do this: ``robot --variable ENGINE_DEFECTS:drop_split suites/...``). Never set it otherwise.
+
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
         ``readers``, ``proxy_control``, ``coordinator``, ``logs``).
 
@@ -54,6 +60,9 @@ class LabKeywords:
         | Log    ${lab}[prefix]
         """
         self.context.stop()
+        if defects is None:
+            defects = BuiltIn().get_variable_value("${ENGINE_DEFECTS}", "")
+        engine_defects = tuple(name.strip() for name in str(defects).split(",") if name.strip())
         settings = LabSettings(
             output_dir=robot_output_dir(),
             readers=reader_names(nodes),
@@ -61,12 +70,17 @@ class LabKeywords:
             run_label=pabot_instance_label(),
             start_timeout=start_timeout.total_seconds(),
             cluster=cluster,
+            engine_defects=engine_defects,
         )
         lab = Lab(settings).start()
         self.context.lab = lab
         self.context.started_by_suite = BuiltIn().get_variable_value("${SUITE NAME}")
         description = lab.describe()
         logger.info(f"Lab ready in {lab.started_in:.2f} s")
+        if engine_defects:
+            logger.warn(
+                f"The engine runs with DELIBERATE DEFECTS {', '.join(engine_defects)}: answers will be wrong"
+            )
         log_mapping("Lab endpoints", {key: value for key, value in description.items() if key != "pids"})
         return description
 

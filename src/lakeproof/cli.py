@@ -65,6 +65,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="attach the coordinator to this existing Dask scheduler (tcp://host:port) instead of "
         "starting a scheduler and nodes",
     )
+    up.add_argument(
+        "--engine-defects",
+        metavar="NAMES",
+        default="",
+        help="comma-separated deliberate engine defects (drop_split, single_attempt, ...), to check "
+        "that a suite fails on a wrong engine; never set otherwise",
+    )
     up.add_argument("--bucket", default="lake", help="bucket to create (default: lake)")
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
     up.add_argument(
@@ -161,6 +168,7 @@ def _lab_up(args: argparse.Namespace) -> int:
         start_timeout=args.start_timeout,
         cluster=args.cluster,
         dask_scheduler=args.dask_scheduler,
+        engine_defects=tuple(name.strip() for name in args.engine_defects.split(",") if name.strip()),
     )
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     stopped = threading.Event()

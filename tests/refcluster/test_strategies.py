@@ -64,7 +64,7 @@ def test_weighted_max_load_is_bounded(sizes: list[int], nodes: int) -> None:
     result = assign(sizes, nodes, "weighted_round_robin", SCAN)
     assert result.used == ("weighted_round_robin" if sizes else "coordinator_only")
     assert None not in result.nodes
-    loads = node_loads(sizes, result, nodes)
+    loads = node_loads(sizes, result.nodes, nodes)
     assert sum(loads) == sum(sizes)
     assert max(loads) <= sum(sizes) / nodes + max(sizes, default=0)
 
@@ -95,7 +95,7 @@ def test_coordinator_only_never_distributes(sizes: list[int], nodes: int, shape:
     result = assign(sizes, nodes, "coordinator_only", shape)
     assert result.used == "coordinator_only"
     assert set(result.nodes) <= {None}
-    assert node_loads(sizes, result, nodes) == [0] * nodes
+    assert node_loads(sizes, result.nodes, nodes) == [0] * nodes
 
 
 @pytest.mark.parametrize("strategy", ["round_robin", "weighted_round_robin", "adaptive", ""])
@@ -205,7 +205,7 @@ def test_negative_node_count_is_a_config_error() -> None:
 
 def test_node_loads_ignore_unknown_sizes_and_local_groups() -> None:
     result = assign([5, UNKNOWN_SIZE, 7], 2, "round_robin", SCAN)
-    assert node_loads([5, UNKNOWN_SIZE, 7], result, 2) == [12, 0]
+    assert node_loads([5, UNKNOWN_SIZE, 7], result.nodes, 2) == [12, 0]
 
 
 @pytest.mark.parametrize("strategy", [*STRATEGIES, "bogus"])

@@ -22,6 +22,7 @@ from lakeproof.lab.proxy_process import FaultProxyProcess
 from lakeproof.net import wait_until
 from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run_prefix, validate_bucket_name
 from lakeproof.refcluster.client import CoordinatorClient
+from lakeproof.refcluster.defects import Defects
 from lakeproof.refcluster.processes import CoordinatorProcess, DaskNodes, write_coordinator_config
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
@@ -41,6 +42,8 @@ class LabSettings:
     start_timeout: float = 30.0
     cluster: bool = False
     dask_scheduler: str | None = None
+    # Deliberate engine defects (refcluster.defects): only the honesty tests set these.
+    engine_defects: tuple[str, ...] = ()
 
     @property
     def data_nodes(self) -> tuple[str, ...]:
@@ -49,6 +52,9 @@ class LabSettings:
 
     def __post_init__(self) -> None:
         validate_bucket_name(self.bucket)
+        Defects.parse(self.engine_defects)
+        if self.engine_defects and not self.cluster:
+            raise ConfigError("engine defects need the reference cluster: start the lab with a cluster")
         if not self.readers:
             raise ConfigError("the lab needs at least one reader (proxy listener), e.g. 'coordinator'")
         if self.cluster and "coordinator" not in self.readers:
@@ -130,7 +136,9 @@ class Lab:
         scheduler = self._scheduler_address()
         self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout)
         readers = {name: self.reader_endpoint(name) for name in settings.readers}
-        write_coordinator_config(self._coordinator.config_path, scheduler, readers)
+        write_coordinator_config(
+            self._coordinator.config_path, scheduler, readers, defects=settings.engine_defects
+        )
         self._coordinator.start()
         if settings.dask_scheduler is None:
             self.wait_for_nodes(len(settings.data_nodes))
@@ -270,6 +278,9 @@ class Lab:
             },
             **({"coordinator": self.coordinator_url} if self._coordinator else {}),
             **({"dask_scheduler": self._scheduler_address()} if self.settings.cluster else {}),
+            **(
+                {"engine_defects": list(self.settings.engine_defects)} if self.settings.engine_defects else {}
+            ),
         }
 
     def _scheduler_address(self) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 import threading
 import time
@@ -37,13 +38,14 @@ import duckdb
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Placement
 from lakeproof.refcluster.errors import (
     BadRequestError,
     NodeFailureError,
     QueryCancelledError,
     QueryTimeoutError,
 )
-from lakeproof.refcluster.model import FileInfo, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.model import FileInfo, RetryPolicy, Split, SplitGroup, SplitStats
 from lakeproof.refcluster.node import (
     NodeResult,
     NodeTask,
@@ -61,6 +63,7 @@ from lakeproof.refcluster.strategies import Assignment, assign
 from lakeproof.refcluster.synthetic import plan_synthetic
 
 COORDINATOR = "coordinator"
+_log = logging.getLogger(__name__)
 # How often the dispatcher checks node liveness, deadline and cancel; a finished node task wakes
 # it at once. Each liveness check is a scheduler round trip, so not too often.
 _POLL_S = 0.25
@@ -74,6 +77,7 @@ class EngineConfig:
     scheduler: str | None
     port: int
     readers: Mapping[str, S3Endpoint]
+    defects: Defects = NO_DEFECTS
 
     @classmethod
     def load(cls, path: Path) -> EngineConfig:
@@ -81,7 +85,8 @@ class EngineConfig:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             readers = {name: S3Endpoint(**fields) for name, fields in raw["readers"].items()}
-            config = cls(raw.get("scheduler"), int(raw.get("port", 0)), readers)
+            defects = Defects.parse(raw.get("defects", []))
+            config = cls(raw.get("scheduler"), int(raw.get("port", 0)), readers, defects)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"unusable coordinator config {path}: {exc}") from None
         if COORDINATOR not in config.readers:
@@ -100,13 +105,22 @@ class _Plan:
     groups: list[tuple[_Planned, SplitGroup]]
     live: list[str]
     assignment: Assignment
+    placements: list[Placement]
 
     def work(self) -> dict[str, list[tuple[_Planned, SplitGroup]]]:
         """Each executor (a node name or the coordinator) with the groups it reads."""
         shares: dict[str, list[tuple[_Planned, SplitGroup]]] = {}
-        for index, item in enumerate(self.groups):
-            shares.setdefault(_executor(self.assignment.nodes[index], self.live), []).append(item)
+        for index, node in self.placements:
+            shares.setdefault(_executor(node, self.live), []).append(self.groups[index])
         return shares
+
+    def placed_splits(self) -> list[tuple[Split, int, str]]:
+        """Every split as placed, in group order: the split, its group id and its executor."""
+        return [
+            (split, self.groups[index][1].id, _executor(node, self.live))
+            for index, node in self.placements
+            for split in self.groups[index][1].splits
+        ]
 
 
 @dataclass
@@ -132,6 +146,10 @@ class Engine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
+        if config.defects:
+            _log.warning(
+                "DELIBERATE ENGINE DEFECTS ACTIVE (answers will be wrong): %s", sorted(config.defects.names)
+            )
 
     def close(self) -> None:
         """Disconnect from the scheduler."""
@@ -178,17 +196,14 @@ class Engine:
     def plan(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Dry run: a synthetic plan (``split_sizes``) or the plan of ``query`` without reading data."""
         if "split_sizes" in body:
-            return plan_synthetic(body)
+            return plan_synthetic(body, self.config.defects)
         plan = self._make_plan(body)
         return {
             "strategy": _strategy_json(plan.assignment),
             "warnings": list(plan.assignment.warnings),
             "mode": plan.analysis.mode,
             "splits": [
-                _split_json(split, group.id, executor)
-                for executor, items in plan.work().items()
-                for _, group in items
-                for split in group.splits
+                _split_json(split, group, executor) for split, group, executor in plan.placed_splits()
             ],
         }
 
@@ -199,14 +214,23 @@ class Engine:
         planned = self._plan_sources(analysis, pragma, deadline)
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
-        assignment = assign(
-            [group.size for _, group in groups],
-            len(live),
-            pragma.external_distribution,
-            analysis.shape,
-            pragma.round_robin_offset,
+        defects = self.config.defects
+        assignment = defects.skew(
+            assign(
+                [group.size for _, group in groups],
+                len(live),
+                pragma.external_distribution,
+                analysis.shape,
+                pragma.round_robin_offset,
+            )
         )
-        return _Plan(pragma, analysis, deadline, planned, groups, live, assignment)
+        return _Plan(
+            pragma, analysis, deadline, planned, groups, live, assignment, defects.placements(assignment)
+        )
+
+    def retry_policy(self, pragma: Pragma) -> RetryPolicy:
+        """The retry policy of a query: its pragmas (and the engine's defects, if any)."""
+        return self.config.defects.retry_policy(pragma.retry_policy)
 
     def _prepare(self, body: Mapping[str, Any]) -> tuple[Pragma, Analysis]:
         query = body.get("query")
@@ -223,7 +247,9 @@ class Engine:
 
     def _plan_sources(self, analysis: Analysis, pragma: Pragma, deadline: float) -> list[_Planned]:
         options = pragma.split_options
-        reader = ObjectReader(self.config.readers[COORDINATOR], pragma.retry_policy, deadline, SplitStats(-1))
+        reader = ObjectReader(
+            self.config.readers[COORDINATOR], self.retry_policy(pragma), deadline, SplitStats(-1)
+        )
         planned: list[_Planned] = []
         next_split, next_group = 0, 0
         for source in analysis.sources:
@@ -304,12 +330,6 @@ class Engine:
             response["warnings"] = warnings
         if body.get("profile", False):
             stats = {stats.id: stats for result in results for stats in result.splits}
-            executors = {
-                split.id: executor
-                for executor, items in work.items()
-                for _, group in items
-                for split in group.splits
-            }
             response["profile"] = {
                 "strategy": _strategy_json(plan.assignment),
                 "mode": plan.analysis.mode,
@@ -317,12 +337,11 @@ class Engine:
                 "splits": [
                     _split_json(
                         split,
-                        group.id,
-                        (stats[split.id].node if split.id in stats else None) or executors[split.id],
+                        group,
+                        (stats[split.id].node if split.id in stats else None) or executor,
                         stats.get(split.id),
                     )
-                    for _, group in plan.groups
-                    for split in group.splits
+                    for split, group, executor in plan.placed_splits()
                 ],
                 "nodes": _node_totals(results),
                 "missing_splits": sorted(missing),
@@ -346,7 +365,11 @@ class Engine:
             names[index] = f"__source_{index}"
             tables = [result.tables[index] for result in results if index in result.tables]
             register_node_tables(connection, names[index], tables)
-        sql = analysis.merge_sql(names[0]) if analysis.mode == "fragment" else analysis.final_sql(names)
+        sql = (
+            self.config.defects.merge_sql(analysis.merge_sql(names[0]))
+            if analysis.mode == "fragment"
+            else analysis.final_sql(names)
+        )
         return connection.sql(sql)
 
     def node_task(
@@ -373,8 +396,8 @@ class Engine:
                     source.format,
                     source.function,
                     source.options_sql,
-                    tuple(source.columns) if source.columns is not None else None,
-                    tuple(source.predicates),
+                    self.config.defects.scan_columns(source.columns),
+                    self.config.defects.scan_predicates(source.predicates),
                     node_sql,
                     splits,
                     {
@@ -384,7 +407,7 @@ class Engine:
                     },
                 )
             )
-        return NodeTask(node, self._reader(node), tuple(works), pragma.retry_policy, deadline)
+        return NodeTask(node, self._reader(node), tuple(works), self.retry_policy(pragma), deadline)
 
     @property
     def client(self) -> Any:
@@ -438,7 +461,11 @@ class _Dispatch:
                     self._recover(node, items, live)
             finished = True
         finally:
-            if not finished and self._cancel_event is not None:
+            if (
+                not finished
+                and self._cancel_event is not None
+                and "ignore_cancel" not in self.engine.config.defects
+            ):
                 self._cancel_event.set()  # running node tasks stop at their next split
             for future in self._pending:
                 future.cancel()
@@ -458,6 +485,8 @@ class _Dispatch:
     def _recover(self, node: str, items: list[tuple[_Planned, SplitGroup]], live: Mapping[str, str]) -> None:
         """A node was lost: report its splits missing (partial results) or give them to live nodes."""
         split_ids = [split.id for _, group in items for split in group.splits]
+        if "no_reassignment" in self.engine.config.defects:
+            return
         if self.pragma.allow_partial_results:
             self._missing.extend(split_ids)
             return

@@ -104,6 +104,8 @@ class RetryPolicy:
     max_backoff_s: float = 5.0
     jitter: float = 0.25
     read_timeout_s: float = 10.0
+    # HTTP statuses retried besides the standard ones (retry.RETRYABLE_STATUSES); empty by default.
+    extra_retryable_statuses: frozenset[int] = frozenset()
 
 
 @dataclass

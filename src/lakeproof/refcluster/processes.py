@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +60,26 @@ class DaskNodes:
         scheduler.start()
         try:
             wait_until(
-                self.scheduler_file.exists,
+                lambda: self._written_address() is not None,
                 self.start_timeout,
                 "dask scheduler",
                 abort=scheduler.exited_reason,
             )
         except (TimeoutError, RuntimeError) as exc:
             raise ComponentStartError(f"{exc}; see {scheduler.log_path}") from None
-        address: str = json.loads(self.scheduler_file.read_text(encoding="utf-8"))["address"]
+        address = self._written_address()
+        assert address is not None  # the wait above saw it
         self.address = address
         return address
+
+    def _written_address(self) -> str | None:
+        """The address in the scheduler file, None until the scheduler has written all of it."""
+        # Dask writes the file in place, not atomically: it can exist and still be half written.
+        try:
+            address = json.loads(self.scheduler_file.read_text(encoding="utf-8"))["address"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return str(address)
 
     def start_node(self, name: str) -> None:
         """Start (or restart) the worker process of data node ``name``."""
@@ -128,12 +138,20 @@ class DaskNodes:
 
 
 def write_coordinator_config(
-    path: Path, scheduler: str | None, readers: Mapping[str, S3Endpoint], port: int = 0
+    path: Path,
+    scheduler: str | None,
+    readers: Mapping[str, S3Endpoint],
+    port: int = 0,
+    defects: Sequence[str] = (),
 ) -> None:
-    """The coordinator's start-up settings, as JSON (its command line takes the file)."""
+    """The coordinator's start-up settings, as JSON (its command line takes the file).
+
+    ``defects`` names deliberate engine defects (``refcluster.defects``) for honesty tests.
+    """
     config: dict[str, Any] = {
         "scheduler": scheduler,
         "port": port,
+        "defects": list(defects),
         "readers": {
             name: {"url": e.url, "access_key": e.access_key, "secret_key": e.secret_key, "region": e.region}
             for name, e in readers.items()

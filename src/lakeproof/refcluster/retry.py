@@ -120,10 +120,10 @@ _TRANSPORT_FAILURES: tuple[tuple[tuple[type[BaseException], ...], Failure], ...]
 )
 
 
-def classify(error: BaseException) -> Failure | None:
+def classify(error: BaseException, extra_retryable_statuses: frozenset[int] = frozenset()) -> Failure | None:
     """Classify a storage failure; None for an exception that is not one (a bug: let it rise)."""
     if isinstance(error, ClientError):
-        return _classify_client_error(error)
+        return _classify_client_error(error, extra_retryable_statuses)
     causes = list(_causes(error))
     for kinds, failure in _TRANSPORT_FAILURES:
         if any(isinstance(cause, kinds) for cause in causes):
@@ -134,13 +134,13 @@ def classify(error: BaseException) -> Failure | None:
     return None
 
 
-def _classify_client_error(error: ClientError) -> Failure:
+def _classify_client_error(error: ClientError, extra_retryable_statuses: frozenset[int]) -> Failure:
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     code = str(error.response.get("Error", {}).get("Code", ""))
     if not code or code.isdigit():
         # HEAD answers have no body, so botocore reports the bare status as the code.
         code = _phrase(status)
-    retryable = status in RETRYABLE_STATUSES or code in RETRYABLE_CODES
+    retryable = status in RETRYABLE_STATUSES or status in extra_retryable_statuses or code in RETRYABLE_CODES
     return Failure(f"{status} {code}".strip(), retryable)
 
 
@@ -199,7 +199,7 @@ def run_with_retries(
         try:
             return operation()
         except Exception as error:
-            failure = classify(error)
+            failure = classify(error, policy.extra_retryable_statuses)
             if failure is None:
                 raise
             if stats is not None:

@@ -74,10 +74,11 @@ def assign(
     return Assignment(nodes, strategy, used, reason, warnings)
 
 
-def node_loads(sizes: Sequence[int], assignment: Assignment, node_count: int) -> list[int]:
-    """Known bytes per node under ``assignment``; unknown sizes count 0, local groups are skipped."""
+def node_loads(sizes: Sequence[int], nodes: Sequence[int | None], node_count: int) -> list[int]:
+    """Known bytes per node when group i of ``sizes`` is read by ``nodes[i]``; unknown sizes count
+    0, local groups (None) are skipped."""
     loads = [0] * node_count
-    for size, node in zip(sizes, assignment.nodes, strict=True):
+    for size, node in zip(sizes, nodes, strict=True):
         if node is not None and size > 0:
             loads[node] += size
     return loads

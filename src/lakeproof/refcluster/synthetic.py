@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import coalesce
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.model import DEFAULT_STRATEGY, UNKNOWN_SIZE, QueryShape, Split
 from lakeproof.refcluster.splits import SplitOptions
 from lakeproof.refcluster.strategies import assign, node_loads
@@ -33,8 +34,11 @@ _SHAPE_FLAGS = ("aggregation", "topn", "filter")
 _SHAPE_KEYS = frozenset({*_SHAPE_FLAGS, "limit"})
 
 
-def plan_synthetic(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate ``body``, coalesce if asked, assign, and return the JSON-ready plan."""
+def plan_synthetic(body: Mapping[str, Any], defects: Defects = NO_DEFECTS) -> dict[str, Any]:
+    """Validate ``body``, coalesce if asked, assign, and return the JSON-ready plan.
+
+    ``defects`` (none by default) makes the plan deliberately wrong, for the honesty tests.
+    """
     if not isinstance(body, Mapping):
         raise ConfigError(f"plan body must be a JSON object, got {_short(body)}")
     if unknown := sorted(set(body) - _BODY_KEYS):
@@ -65,20 +69,21 @@ def plan_synthetic(body: Mapping[str, Any]) -> dict[str, Any]:
         group_sizes = sizes
         members = [[i] for i in range(len(sizes))]
 
-    assignment = assign(group_sizes, nodes, strategy, shape, offset)
+    assignment = defects.skew(assign(group_sizes, nodes, strategy, shape, offset))
+    placements = defects.placements(assignment)
+    placed_sizes = [group_sizes[index] for index, _ in placements]
+    placed_nodes = [node for _, node in placements]
     coordinator_load = sum(
-        size for size, node in zip(group_sizes, assignment.nodes, strict=True) if node is None and size > 0
+        size for size, node in zip(placed_sizes, placed_nodes, strict=True) if node is None and size > 0
     )
     return {
         "strategy": {"requested": assignment.requested, "used": assignment.used, "reason": assignment.reason},
         "warnings": list(assignment.warnings),
         "groups": [
-            {"id": index, "splits": ids, "size": size, "node": node}
-            for index, (ids, size, node) in enumerate(
-                zip(members, group_sizes, assignment.nodes, strict=True)
-            )
+            {"id": index, "splits": members[index], "size": group_sizes[index], "node": node}
+            for index, node in placements
         ],
-        "node_loads": node_loads(group_sizes, assignment, nodes),
+        "node_loads": node_loads(placed_sizes, placed_nodes, nodes),
         "coordinator_load": coordinator_load,
     }
 

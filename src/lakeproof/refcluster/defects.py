@@ -1,0 +1,120 @@
+"""Deliberate engine defects: the reference engine made wrong on purpose, by name.
+
+A suite is only worth running if it fails when the engine is wrong. The honesty tests
+(``tests/honesty/``) start the lab with one of these defects and check that the suite meant to
+catch it fails with the expected reason. Each defect re-creates a bug class from design.md
+("Bug classes the kit must catch"); none is ever active unless named in the coordinator config
+(``Start Lab    defects=...``, Robot variable ``${ENGINE_DEFECTS}``, ``lakeproof lab up
+--engine-defects``), and the coordinator logs a warning at start when one is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import sqlglot
+from sqlglot import exp
+
+from lakeproof.errors import ConfigError
+from lakeproof.refcluster.model import RetryPolicy
+from lakeproof.refcluster.strategies import Assignment
+
+DEFECTS: dict[str, str] = {
+    "drop_split": "distribution loses the last split group (in /plan and in queries)",
+    "duplicate_split": "distribution assigns the first split group twice",
+    "unbalanced_round_robin": "round_robin puts every split group on the first node",
+    "single_attempt": "the retry policy makes one attempt only, whatever the pragma says",
+    "retry_client_errors": "403 and 404 answers are retried like 503",
+    "average_of_averages": "AVG merges by averaging the per-node averages",
+    "no_reassignment": "a lost node's splits are dropped silently: fewer rows, not flagged partial",
+    "no_pushdown": "nodes read every column and every row group, ignoring projection and filter",
+    "ignore_cancel": "cancelling a query does not stop the work already on the nodes",
+}
+
+Placement = tuple[int, int | None]
+"""A split group's index and the node reading it (None: the coordinator)."""
+
+_CLIENT_ERROR_STATUSES = frozenset({403, 404})
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Defects:
+    """The set of active defects; empty (a correct engine) by default."""
+
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, names: Iterable[str]) -> Defects:
+        """Validate defect names; ConfigError naming the unknown one and listing the known ones."""
+        wanted = frozenset(name.strip() for name in names if name.strip())
+        if unknown := sorted(wanted - DEFECTS.keys()):
+            raise ConfigError(f"unknown engine defect {unknown[0]!r}; known defects: {', '.join(DEFECTS)}")
+        return cls(wanted)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def skew(self, assignment: Assignment) -> Assignment:
+        """The assignment as the defective strategy would make it."""
+        if "unbalanced_round_robin" in self and assignment.used == "round_robin":
+            return dataclasses.replace(assignment, nodes=tuple(0 for _ in assignment.nodes))
+        return assignment
+
+    def placements(self, assignment: Assignment) -> list[Placement]:
+        """Which node reads which group: one placement per group, unless a defect loses or repeats one."""
+        placements: list[Placement] = list(enumerate(assignment.nodes))
+        if "drop_split" in self and placements:
+            placements.pop()
+        if "duplicate_split" in self and placements:
+            index, node = placements[0]
+            placements.append((index, node))
+        return placements
+
+    def retry_policy(self, policy: RetryPolicy) -> RetryPolicy:
+        """The retry policy with the retry defects applied."""
+        if "single_attempt" in self:
+            policy = dataclasses.replace(policy, max_attempts=1)
+        if "retry_client_errors" in self:
+            policy = dataclasses.replace(policy, extra_retryable_statuses=_CLIENT_ERROR_STATUSES)
+        return policy
+
+    def merge_sql(self, sql: str) -> str:
+        """The fragment merge with AVG as an average of per-node averages, if that defect is on.
+
+        The correct merge of AVG is ``SUM(partial sums) / SUM(partial counts)``; the defect
+        rewrites each such division into ``AVG(partial sum / partial count)``.
+        """
+        if "average_of_averages" not in self:
+            return sql
+
+        def averaged(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Div) and isinstance(node.this, exp.Sum):
+                denominator = node.expression
+                if isinstance(denominator, exp.Sum):
+                    return exp.Avg(
+                        this=exp.Div(this=node.this.this.copy(), expression=denominator.this.copy())
+                    )
+            return node
+
+        return sqlglot.parse_one(sql, dialect="duckdb").transform(averaged).sql(dialect="duckdb")
+
+    def scan_columns(self, columns: Sequence[str] | None) -> tuple[str, ...] | None:
+        """Columns a node reads: all of them (None) if pushdown is off."""
+        if "no_pushdown" in self or columns is None:
+            return None
+        return tuple(columns)
+
+    def scan_predicates(self, predicates: Sequence[T]) -> tuple[T, ...]:
+        """Predicates a node prunes row groups with: none if pushdown is off."""
+        return () if "no_pushdown" in self else tuple(predicates)
+
+
+NO_DEFECTS = Defects()
+"""A correct engine."""

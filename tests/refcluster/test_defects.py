@@ -1,0 +1,80 @@
+"""The deliberate engine defects do what their names say, and only when named."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from lakeproof.errors import ConfigError
+from lakeproof.refcluster.defects import DEFECTS, NO_DEFECTS, Defects
+from lakeproof.refcluster.model import QueryShape, RetryPolicy
+from lakeproof.refcluster.strategies import assign
+from lakeproof.refcluster.synthetic import plan_synthetic
+
+SCAN = QueryShape(aggregation=False, topn=False, limit=None, filter=False)
+
+
+def test_unknown_defect_is_named_with_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown engine defect 'drop_splits'; known defects: drop_split, "):
+        Defects.parse(["drop_splits"])
+
+
+def test_every_documented_defect_parses() -> None:
+    assert Defects.parse([" drop_split ", ""]).names == {"drop_split"}
+    assert Defects.parse(DEFECTS).names == set(DEFECTS)
+
+
+def test_no_defects_place_every_group_once() -> None:
+    assignment = assign([10, 20, 30], 2, "round_robin", SCAN)
+    assert NO_DEFECTS.placements(assignment) == [(0, 0), (1, 1), (2, 0)]
+    assert NO_DEFECTS.skew(assignment) == assignment
+
+
+def test_drop_split_loses_a_group_and_duplicate_split_repeats_one() -> None:
+    assignment = assign([10, 20, 30], 2, "round_robin", SCAN)
+    assert Defects.parse(["drop_split"]).placements(assignment) == [(0, 0), (1, 1)]
+    assert Defects.parse(["duplicate_split"]).placements(assignment) == [(0, 0), (1, 1), (2, 0), (0, 0)]
+
+
+def test_unbalanced_round_robin_only_skews_round_robin() -> None:
+    defects = Defects.parse(["unbalanced_round_robin"])
+    assert defects.skew(assign([1, 2, 3, 4], 2, "round_robin", SCAN)).nodes == (0, 0, 0, 0)
+    weighted = assign([1, 2, 3, 4], 2, "weighted_round_robin", SCAN)
+    assert defects.skew(weighted) == weighted
+
+
+def test_retry_defects_weaken_the_policy() -> None:
+    policy = RetryPolicy()
+    assert NO_DEFECTS.retry_policy(policy) == policy
+    assert Defects.parse(["single_attempt"]).retry_policy(policy).max_attempts == 1
+    assert Defects.parse(["retry_client_errors"]).retry_policy(policy).extra_retryable_statuses == {403, 404}
+
+
+def test_average_of_averages_gives_the_wrong_average() -> None:
+    # Two nodes' partials for one group: (sum 10, count 1) and (sum 20, count 4).
+    partials = "(VALUES (10, 1), (20, 4)) AS t(__lp_p0, __lp_p1)"
+    correct = f"SELECT SUM(__lp_p0) / SUM(__lp_p1) AS a FROM {partials}"
+    defective = Defects.parse(["average_of_averages"]).merge_sql(correct)
+    assert NO_DEFECTS.merge_sql(correct) == correct
+    assert duckdb.sql(correct).fetchone() == (6.0,)
+    assert duckdb.sql(defective).fetchone() == (7.5,)
+
+
+def test_no_pushdown_drops_projection_and_predicates() -> None:
+    defects = Defects.parse(["no_pushdown"])
+    assert defects.scan_columns(["a"]) is None
+    assert defects.scan_predicates(["a > 1"]) == ()
+    assert NO_DEFECTS.scan_columns(["a"]) == ("a",)
+    assert NO_DEFECTS.scan_predicates(["a > 1"]) == ("a > 1",)
+
+
+def test_synthetic_plans_show_the_distribution_defects() -> None:
+    body = {"split_sizes": [5, 6, 7], "nodes": 2, "strategy": "round_robin"}
+    correct = plan_synthetic(body)
+    dropped = plan_synthetic(body, Defects.parse(["drop_split"]))
+    duplicated = plan_synthetic(body, Defects.parse(["duplicate_split"]))
+    assert [group["id"] for group in correct["groups"]] == [0, 1, 2]
+    assert [group["id"] for group in dropped["groups"]] == [0, 1]
+    assert sum(dropped["node_loads"]) == 5 + 6
+    assert [group["id"] for group in duplicated["groups"]] == [0, 1, 2, 0]
+    assert sum(duplicated["node_loads"]) == 5 + 6 + 7 + 5
