@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 
+from lakeproof.bench_acceptance import interrupt_acceptance, robot_argv, run_acceptance
 from lakeproof.datagen import tpch_query_over
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.objectstore import S3Endpoint, upload
@@ -187,14 +188,73 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
     ]
 
 
+def bench_acceptance(output_dir: Path, repo: Path, consecutive_runs: int, processes: int) -> list[Figure]:
+    """Default acceptance selection: sequential vs pabot wall, consecutive green pabot runs, leftovers."""
+    suites = str(repo / "suites")
+    sequential = run_acceptance(robot_argv(False, output_dir / "sequential", suites, processes), repo)
+    parallel = [
+        run_acceptance(robot_argv(True, output_dir / f"pabot-{index}", suites, processes), repo)
+        for index in range(consecutive_runs)
+    ]
+    interrupted = interrupt_acceptance(robot_argv(True, output_dir / "interrupted", suites, processes), repo)
+    first = parallel[0]
+    green = sum(run.rc == 0 for run in parallel)
+    left_after_runs = sum(run.leftover_processes + run.leftover_ports for run in [sequential, *parallel])
+    left_after_interrupt = interrupted.leftover_processes + interrupted.leftover_ports
+    print(f"sequential robot: {sequential.seconds:.1f} s (rc {sequential.rc})", flush=True)
+    for index, run in enumerate(parallel, 1):
+        print(f"pabot run {index}: {run.seconds:.1f} s (rc {run.rc})", flush=True)
+    return [
+        Figure(
+            "acceptance (default selection), pabot wall",
+            first.seconds / 60,
+            "min",
+            "<= 5",
+            first.seconds <= 300,
+        ),
+        Figure(
+            "acceptance pabot / sequential wall ratio",
+            first.seconds / sequential.seconds,
+            "x",
+            "<= 0.65",
+            first.seconds <= 0.65 * sequential.seconds,
+        ),
+        Figure(
+            f"consecutive green pabot runs (of {consecutive_runs}, + sequential)",
+            green + (sequential.rc == 0),
+            "runs",
+            f"= {consecutive_runs + 1}",
+            green == consecutive_runs and sequential.rc == 0,
+        ),
+        Figure("lab processes + ports left after the runs", left_after_runs, "", "= 0", left_after_runs == 0),
+        Figure(
+            "lab processes + ports left after Ctrl-C mid-run",
+            left_after_interrupt,
+            "",
+            "= 0",
+            left_after_interrupt == 0,
+        ),
+    ]
+
+
 GROUPS = ("lab", "proxy", "datagen", "cluster")
+SLOW_GROUPS = ("acceptance",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print one line per figure."""
     parser = argparse.ArgumentParser(prog="python -m lakeproof.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller objects and data")
-    parser.add_argument("--only", choices=GROUPS, action="append", help="run only these groups (repeatable)")
+    parser.add_argument(
+        "--only",
+        choices=GROUPS + SLOW_GROUPS,
+        action="append",
+        help="run only these groups (repeatable); 'acceptance' (minutes per run) runs only when named",
+    )
+    parser.add_argument(
+        "--acceptance-runs", type=int, default=1, help="consecutive pabot runs for the zero-flaky figure"
+    )
+    parser.add_argument("--processes", type=int, default=2, help="pabot processes (default 2)")
     args = parser.parse_args(argv)
     quick = args.quick
     chosen = args.only or GROUPS
@@ -205,6 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "proxy": lambda: bench_proxy(output_dir, *((8, 2, 30) if quick else (64, 5, 300))),
             "datagen": lambda: bench_datagen(100_000 if quick else 1_000_000),
             "cluster": lambda: bench_cluster(output_dir, *((0.01, 100, 200) if quick else (0.1, 1000, 1000))),
+            "acceptance": lambda: bench_acceptance(
+                output_dir, Path.cwd(), args.acceptance_runs, args.processes
+            ),
         }
         for group in chosen:
             for figure in runs[group]():

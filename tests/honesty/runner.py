@@ -69,7 +69,7 @@ def run_suite(
         for tag in include or ():
             argv += ["--include", tag]
         argv += [str(REPO / path) for path in paths]
-        completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        completed = subprocess.run(
             argv, cwd=REPO, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S, check=False
         )
         run = SuiteRun(completed.returncode, console=completed.stdout + completed.stderr)
