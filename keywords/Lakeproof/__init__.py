@@ -12,6 +12,8 @@ from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DatasetKeywords
 from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
+from Lakeproof.property_keywords import PropertyKeywords
+from Lakeproof.spec_keywords import SpecKeywords
 
 
 class Lakeproof(DynamicCore):
@@ -69,6 +71,8 @@ class Lakeproof(DynamicCore):
                 DatasetKeywords(self._context),
                 FaultKeywords(self._context),
                 ClusterKeywords(self._context),
+                PropertyKeywords(self._context),
+                SpecKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

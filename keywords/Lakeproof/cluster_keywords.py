@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -12,25 +13,15 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from lakeproof.compare import CompareOptions, answer_from_duckdb, answer_from_json, compare, comparison_html
+from lakeproof.compare.failure import ExpectedFailure, failure_problems
+from lakeproof.compare.profile import attempts_of, node_of, split_ids_by_node, splits_of
 from Lakeproof.context import LabContext
 from lakeproof.datagen import Format, tpch_answer, tpch_query_over
 from lakeproof.datagen.tpch import TPCH_TABLES
-from Lakeproof.html_log import html_table, log_table
+from Lakeproof.html_log import bar_chart, html_table, log_mapping, log_table
+from lakeproof.net import wait_until
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
 from lakeproof.refcluster.model import STRATEGIES
-
-_BAR_WIDTH_PX = 300
-
-
-def _bar_chart(title: str, values: dict[str, int], unit: str) -> str:
-    """A horizontal bar per name, scaled to the largest value: readable without any plotting library."""
-    largest = max(values.values(), default=0) or 1
-    rows = "".join(
-        f'<tr><td>{escape(name)}</td><td><div style="background:#4a90d9;height:12px;'
-        f'width:{round(_BAR_WIDTH_PX * value / largest)}px"></div></td><td>{value} {escape(unit)}</td></tr>'
-        for name, value in values.items()
-    )
-    return f"<b>{escape(title)}</b><table>{rows}</table>"
 
 
 class ClusterKeywords:
@@ -95,8 +86,8 @@ class ClusterKeywords:
             bytes_per_node[split["node"]] = bytes_per_node.get(split["node"], 0) + (split["bytes"] or 0)
         if splits:
             logger.info(
-                _bar_chart("Splits per node", per_node, "splits")
-                + _bar_chart("Bytes read per node", bytes_per_node, "B"),
+                bar_chart("Splits per node", per_node, "splits")
+                + bar_chart("Bytes read per node", bytes_per_node, "B"),
                 html=True,
             )
 
@@ -257,6 +248,22 @@ class ClusterKeywords:
         """
         self._client().cancel_async(query_id)
 
+    def _finished_async(self, query_id: str, timeout: timedelta) -> dict[str, Any]:
+        """The final state of a background query; CoordinatorRequestError if it failed."""
+        client = self._client()
+        state: dict[str, Any] = {}
+
+        def finished() -> bool:
+            nonlocal state
+            state = client.get_async(query_id)
+            return not state["is_running"]
+
+        try:
+            wait_until(finished, timeout.total_seconds(), f"async query {query_id} to finish", interval=0.05)
+        except TimeoutError:
+            raise AssertionError(f"async query {query_id} still running after {timeout}") from None
+        return state
+
     @keyword
     def wait_for_async_query(
         self, query_id: str, timeout: timedelta = timedelta(seconds=60)
@@ -268,16 +275,306 @@ class ClusterKeywords:
         Example:
         | ${result}=    `Wait For Async Query`    ${id}    timeout=30 s
         """
+        try:
+            state = self._finished_async(query_id, timeout)
+        except CoordinatorRequestError as exc:
+            raise AssertionError(f"async query {query_id} failed: {exc}") from None
+        self._log_result(state)
+        return state
+
+    # -- failures ------------------------------------------------------------------------------
+
+    @keyword
+    def query_should_fail_with(
+        self,
+        query: str,
+        strategy: str = "adaptive",
+        object: str | None = None,
+        status: str | None = None,
+        attempts: int | None = None,
+        error_type: str | None = None,
+        contains: str | None = None,
+        within: timedelta = timedelta(seconds=60),
+        **pragma: Any,
+    ) -> str:
+        """Runs ``query`` and fails unless the engine refuses it for the expected reason, in time.
+
+        Each given part must be in the engine's reason: ``object`` (an ``s3://`` URI, see
+        `Get Dataset Uri`), ``status`` (as the engine words it: ``503 SlowDown``, ``connection
+        reset``), ``attempts`` (the number of tries it reports, ``4`` matches ``4 attempts``),
+        ``contains`` (any other text); ``error_type`` must equal the error's type. The error must
+        arrive within ``within`` of sending the query. Further ``name=value`` arguments are
+        pragmas, as for `Run Query`. Returns the reason; the log shows it with each check.
+
+        Example:
+        | ${uri}=    `Get Dataset Uri`    smoke    parquet    index=1
+        | `Query Should Fail With`    SELECT count(*) FROM ${scan}    object=${uri}
+        | ...    status=503 SlowDown    attempts=4    within=20 s
+        """
+        logger.info(f"<b>Query</b> ({escape(strategy)}): <code>{escape(query)}</code>", html=True)
+        expected = ExpectedFailure(object, status, attempts, contains, error_type)
+        started = time.monotonic()
+        try:
+            result = self._client().query(query, {"external_distribution": strategy, **pragma})
+        except CoordinatorRequestError as exc:
+            self._check_failure(exc, expected, time.monotonic() - started, within)
+            return exc.reason
+        self._log_result(result)
+        raise AssertionError(f"the query succeeded with {len(result['values'])} rows; it should have failed")
+
+    @keyword
+    def async_query_should_fail_with(
+        self,
+        query_id: str,
+        object: str | None = None,
+        status: str | None = None,
+        attempts: int | None = None,
+        error_type: str | None = None,
+        contains: str | None = None,
+        timeout: timedelta = timedelta(seconds=60),
+    ) -> str:
+        """Waits for the background query ``query_id`` and fails unless it failed for the expected reason.
+
+        The parts are checked as in `Query Should Fail With`; ``timeout`` bounds the wait.
+        Returns the reason.
+
+        Example:
+        | `Async Query Should Fail With`    ${id}    error_type=node_failure_exception
+        | ...    contains=all [3] nodes assigned external splits failed
+        """
+        expected = ExpectedFailure(object, status, attempts, contains, error_type)
+        started = time.monotonic()
+        try:
+            state = self._finished_async(query_id, timeout)
+        except CoordinatorRequestError as exc:
+            self._check_failure(exc, expected, time.monotonic() - started, timeout)
+            return exc.reason
+        self._log_result(state)
+        raise AssertionError(
+            f"async query {query_id} succeeded with {len(state['values'])} rows; it should have failed"
+        )
+
+    def _check_failure(
+        self, error: CoordinatorRequestError, expected: ExpectedFailure, elapsed: float, within: timedelta
+    ) -> None:
+        log_mapping(
+            "The engine refused the query",
+            {
+                "reason": error.reason,
+                "error type": error.error_type,
+                "HTTP status": error.status,
+                "seconds until the error": f"{elapsed:.2f}",
+                **{f"expected {name}": value for name, value in vars(expected).items() if value is not None},
+            },
+        )
+        problems = failure_problems(error.reason, expected, error.error_type)
+        if elapsed > within.total_seconds():
+            problems.append(f"it came after {elapsed:.1f} s, later than {within}")
+        if problems:
+            raise AssertionError(
+                f"the query failed, but not as expected: {'; '.join(problems)} (reason: {error.reason})"
+            )
+
+    # -- profiles ------------------------------------------------------------------------------
+
+    @keyword
+    def get_split_node(self, answer_or_plan: dict[str, Any], object: str) -> str:
+        """Returns the node that reads object ``object`` in an answer's profile or in a `Plan Query` plan.
+
+        ``object`` is a full key (`Get Dataset Object Key`) or an ``s3://`` URI.
+
+        Example:
+        | ${plan}=    `Plan Query`    SELECT count(*) FROM ${scan}    strategy=round_robin
+        | ${node}=    `Get Split Node`    ${plan}    ${key}
+        | `Inject Fault`    slowdown_503    key=${key}    reader=${node}
+        """
+        return node_of(_splits(answer_or_plan), object)
+
+    @keyword
+    def split_attempts_should_be(
+        self,
+        result: dict[str, Any],
+        object: str,
+        expected: int,
+        baseline: dict[str, Any] | None = None,
+    ) -> None:
+        """Fails unless the profile of ``result`` shows ``expected`` read attempts for object ``object``.
+
+        Attempts are summed over the object's splits. With ``baseline`` (the same query's answer
+        without faults), ``expected`` counts only the attempts beyond the baseline's: the retries.
+
+        Example:
+        | `Split Attempts Should Be`    ${faulted}    ${key}    2    baseline=${clean}
+        """
+        splits = _splits(result)
+        log_table(
+            f"Splits of {object}",
+            ["id", "node", "attempts", "rows", "bytes"],
+            [[s["id"], s["node"], s["attempts"], s["rows"], s["bytes"]] for s in splits_of(splits, object)],
+        )
+        attempts = attempts_of(splits, object)
+        if baseline is None:
+            if attempts != expected:
+                raise AssertionError(f"{object} took {attempts} read attempts, expected {expected}")
+            return
+        clean = attempts_of(_splits(baseline), object)
+        if attempts - clean != expected:
+            raise AssertionError(
+                f"{object} took {attempts} read attempts against {clean} without faults: "
+                f"{attempts - clean} retries, expected {expected}"
+            )
+
+    @keyword
+    def answer_should_be_complete(self, result: dict[str, Any]) -> None:
+        """Fails if the answer is flagged partial or its profile lists splits that were not read.
+
+        Example:
+        | `Answer Should Be Complete`    ${result}
+        """
+        missing = result.get("profile", {}).get("missing_splits", [])
+        if result.get("is_partial") or missing:
+            raise AssertionError(
+                f"the answer is flagged partial (is_partial={result.get('is_partial')}); "
+                f"splits not read: {missing or 'none listed'}"
+            )
+
+    @keyword
+    def answer_should_be_partial(self, result: dict[str, Any]) -> list[int]:
+        """Fails unless the answer is flagged partial and its profile lists the splits that were not read.
+
+        Returns the ids of the missing splits.
+
+        Example:
+        | ${missing}=    `Answer Should Be Partial`    ${result}
+        """
+        missing: list[int] = result.get("profile", {}).get("missing_splits", [])
+        if not result.get("is_partial"):
+            listed = f"lists splits {missing} as not read" if missing else "lists no missing split"
+            raise AssertionError(
+                f"the answer is not flagged partial (is_partial={result.get('is_partial')}) "
+                f"and its profile {listed}"
+            )
+        if not missing:
+            raise AssertionError("the answer is flagged partial but its profile lists no missing split")
+        logger.info(f"partial answer: splits {missing} were not read; warnings: {result.get('warnings', [])}")
+        return missing
+
+    @keyword
+    def splits_should_have_been_reassigned(self, result: dict[str, Any], from_node: str) -> list[int]:
+        """Fails unless splits of the lost node ``from_node`` were given to other nodes and read there.
+
+        Checks the profile: ``from_node`` is listed as a node whose splits were reassigned, no
+        split is reported as read by it, and none is missing. Returns the reassigned split ids.
+
+        Example:
+        | `Splits Should Have Been Reassigned`    ${result}    from_node=node-2
+        """
+        profile = result.get("profile", {})
+        reassigned: list[int] = profile.get("reassigned_from", {}).get(from_node, [])
+        by_node = split_ids_by_node(_splits(result))
+        log_table("Splits per node after recovery", ["node", "split ids"], sorted(by_node.items()))
+        if not reassigned:
+            raise AssertionError(
+                f"no split was reassigned from {from_node} "
+                f"(reassigned: {profile.get('reassigned_from') or 'nothing'})"
+            )
+        if from_node in by_node:
+            raise AssertionError(f"splits {by_node[from_node]} are still reported as read by {from_node}")
+        self.answer_should_be_complete(result)
+        return reassigned
+
+    @keyword
+    def node_should_have_read_splits(self, result: dict[str, Any], node: str) -> list[int]:
+        """Fails unless data node ``node`` read at least one split of the answer; returns their ids.
+
+        Example:
+        | `Node Should Have Read Splits`    ${result}    node-3
+        """
+        by_node = split_ids_by_node(_splits(result))
+        if node not in by_node:
+            raise AssertionError(
+                f"{node} read no split; splits were read by {', '.join(by_node) or 'nobody'}"
+            )
+        return by_node[node]
+
+    @keyword
+    def node_should_not_have_read_splits(self, result: dict[str, Any], node: str) -> None:
+        """Fails if data node ``node`` read any split of the answer.
+
+        Example:
+        | `Node Should Not Have Read Splits`    ${result}    node-3
+        """
+        by_node = split_ids_by_node(_splits(result))
+        if node in by_node:
+            raise AssertionError(f"{node} read splits {by_node[node]}")
+
+    def _wait_for_node_work(
+        self, wanted: Callable[[dict[str, int]], bool], describe: str, timeout: timedelta
+    ) -> None:
+        """Poll the running node tasks until ``wanted`` says yes; AssertionError after ``timeout``."""
         client = self._client()
-        deadline = time.monotonic() + timeout.total_seconds()
-        while True:
-            try:
-                state = client.get_async(query_id)
-            except CoordinatorRequestError as exc:
-                raise AssertionError(f"async query {query_id} failed: {exc}") from None
-            if not state["is_running"]:
-                self._log_result(state)
-                return state
-            if time.monotonic() > deadline:
-                raise AssertionError(f"async query {query_id} still running after {timeout}")
-            time.sleep(0.05)  # polling cadence of a readiness probe, bounded by the deadline
+        busy: dict[str, int] = {}
+
+        def probe() -> bool:
+            nonlocal busy
+            busy = {name: count for name, count in client.running_tasks().items() if count}
+            return wanted(busy)
+
+        try:
+            waited = wait_until(probe, timeout.total_seconds(), describe, interval=0.05)
+        except TimeoutError:
+            running = ", ".join(f"{name}: {count}" for name, count in busy.items()) or "nothing"
+            raise AssertionError(f"waited {timeout} for {describe}; running: {running}") from None
+        logger.info(f"{describe} after {waited:.2f} s; running: {busy or 'nothing'}")
+
+    @keyword
+    def wait_until_no_node_work_is_running(self, timeout: timedelta = timedelta(seconds=30)) -> None:
+        """Waits until neither the coordinator nor any data node is executing a node task.
+
+        The engine is asked what its processes are executing, not what Dask still tracks: a
+        cancelled task's thread may go on reading after its future is forgotten. Fails after
+        ``timeout`` naming the executors still busy.
+
+        Example:
+        | `Cancel Async Query`    ${id}
+        | `Wait Until No Node Work Is Running`    timeout=20 s
+        """
+        self._wait_for_node_work(lambda busy: not busy, "node work to stop", timeout)
+
+    @keyword
+    def wait_until_data_nodes_are_working(self, timeout: timedelta = timedelta(seconds=30)) -> None:
+        """Waits until at least one data node is executing a node task: a query is mid-flight on the nodes.
+
+        Example:
+        | ${id}=    `Start Async Query`    ${QUERY}    strategy=round_robin
+        | `Wait Until Data Nodes Are Working`
+        | `Kill Node`    node-1
+        """
+        data_nodes = set(self.context.require_lab().settings.data_nodes)
+        self._wait_for_node_work(lambda busy: bool(data_nodes & busy.keys()), "a data node to work", timeout)
+
+    @keyword
+    def restart_lost_nodes(self) -> list[str]:
+        """Restarts every data node of the lab that the coordinator does not see; returns their names.
+
+        Handy as a test teardown after tests that kill nodes.
+
+        Example:
+        | Test Teardown    `Restart Lost Nodes`
+        """
+        lab = self.context.require_lab()
+        lost = [node for node in lab.settings.data_nodes if node not in lab.live_nodes()]
+        for node in lost:
+            lab.restart_node(node)
+        return lost
+
+
+def _splits(answer_or_plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The splits of a plan (top level) or of an answer (in its profile)."""
+    if "splits" in answer_or_plan:
+        splits: list[dict[str, Any]] = answer_or_plan["splits"]
+        return splits
+    if "profile" not in answer_or_plan:
+        raise AssertionError("this answer has no profile: run the query with the profile on")
+    profile_splits: list[dict[str, Any]] = answer_or_plan["profile"]["splits"]
+    return profile_splits

@@ -9,7 +9,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from lakeproof.datagen import FORMATS, Format, Manifest, load_spec
+from lakeproof.datagen import FORMATS, Format, Manifest, ObjectInfo, load_spec
 from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_table
 
@@ -43,6 +43,14 @@ class DatasetKeywords:
                 "call 'Create Dataset' first"
             )
         return manifest
+
+    def _object(self, dataset: str, format: Format, index: int) -> ObjectInfo:
+        objects = self._manifest(dataset).objects_of(format)
+        if not 0 <= index < len(objects):
+            raise AssertionError(
+                f"dataset {dataset!r} has {len(objects)} {format} files; index {index} is out of range"
+            )
+        return objects[index]
 
     @keyword
     def create_dataset(self, spec: str, rows: int | None = None) -> dict[str, Any]:
@@ -113,12 +121,7 @@ class DatasetKeywords:
         | ${key}=    `Get Dataset Object Key`    smoke    parquet    index=1
         | `Inject Fault`    slowdown_503    key=${key}    times=2
         """
-        objects = self._manifest(dataset).objects_of(format)
-        if not 0 <= index < len(objects):
-            raise AssertionError(
-                f"dataset {dataset!r} has {len(objects)} {format} files; index {index} is out of range"
-            )
-        return objects[index].uri.split("/", 3)[3]
+        return self._object(dataset, format, index).uri.split("/", 3)[3]
 
     @keyword
     def get_dataset_manifest(self, dataset: str) -> dict[str, Any]:
@@ -131,16 +134,34 @@ class DatasetKeywords:
         return self._manifest(dataset).model_dump(mode="json")
 
     @keyword
-    def get_dataset_scan(self, dataset: str, format: Format) -> str:
+    def get_dataset_scan(self, dataset: str, format: Format, index: int | None = None) -> str:
         """Returns the DuckDB table function call that reads every ``format`` file of ``dataset``.
 
         Column types are spelled out for CSV and NDJSON, so every reader parses the same way.
+        With ``index``, the call reads only that file, named exactly (no glob, so nothing is listed).
 
         Example:
         | ${scan}=    `Get Dataset Scan`    smoke    csv
         | ${result}=    `Run Query`    SELECT count(*) FROM ${scan}
+        | ${one}=    `Get Dataset Scan`    smoke    parquet    index=1
         """
-        return self._manifest(dataset).duckdb_scan(format)
+        source = None if index is None else self._object(dataset, format, index).uri
+        return self._manifest(dataset).duckdb_scan(format, source=source)
+
+    @keyword
+    def get_dataset_uri(self, dataset: str, format: Format, index: int | None = None) -> str:
+        """Returns the ``s3://`` URI of one file of ``dataset`` in ``format``, or the glob of all of them.
+
+        ``index`` picks the file; without it the glob is returned. Engines name objects (and
+        listings) this way in their error messages.
+
+        Example:
+        | ${glob}=    `Get Dataset Uri`    smoke    csv
+        | ${uri}=    `Get Dataset Uri`    smoke    csv    index=2
+        """
+        if index is None:
+            return self._manifest(dataset).glob(format)
+        return self._object(dataset, format, index).uri
 
     @keyword
     def count_rows_through_reader(self, dataset: str, format: Format, reader: str = "coordinator") -> int:

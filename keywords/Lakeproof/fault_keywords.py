@@ -10,8 +10,10 @@ from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
 from lakeproof.errors import ConfigError
-from lakeproof.faultproxy.names import Action
+from lakeproof.faultproxy.evidence import faults_by_key, retry_evidence
+from lakeproof.faultproxy.names import Action, Operation
 from Lakeproof.html_log import log_mapping, log_table
+from lakeproof.net import wait_until
 
 _STAT_COLUMNS = ["requests", "bytes", "faults", "faults by action"]
 
@@ -157,6 +159,33 @@ class FaultKeywords:
         )
         log_table("Proxy traffic by object", ["key", *_STAT_COLUMNS], _stat_rows(stats["by_key"]))
 
+    def _fault_count(self, action: Action, key: str | None, reader: str | None) -> tuple[int, str]:
+        """Faults of ``action`` in this run (on ``key`` or through ``reader``) and how to say where."""
+        if key is not None and reader is not None:
+            raise ConfigError("give either key or reader, not both: the statistics count them separately")
+        stats = self.get_proxy_stats()
+        line, where = stats["totals"], ""
+        if key is not None:
+            line, where = stats["by_key"].get(key, {"faults_by_action": {}}), f" on key {key}"
+        if reader is not None:
+            line, where = (
+                stats["by_listener"].get(reader, {"faults_by_action": {}}),
+                f" through reader {reader}",
+            )
+        return int(line["faults_by_action"].get(action, 0)), where
+
+    @keyword
+    def get_fault_count(self, action: Action, key: str | None = None, reader: str | None = None) -> int:
+        """Returns how many times the proxy injected fault ``action`` in this run (zero is a valid answer).
+
+        Counts this run's requests, optionally only those on object ``key`` (the full key) or only
+        those served by ``reader`` (not both).
+
+        Example:
+        | ${hits}=    `Get Fault Count`    internal_error_500    key=${key}
+        """
+        return self._fault_count(action, key, reader)[0]
+
     @keyword
     def fault_should_have_been_hit(
         self, action: Action, times: int | None = None, key: str | None = None, reader: str | None = None
@@ -171,22 +200,134 @@ class FaultKeywords:
         | `Fault Should Have Been Hit`    slowdown_503    times=2
         | `Fault Should Have Been Hit`    reset_after_bytes    reader=node-2
         """
-        if key is not None and reader is not None:
-            raise ConfigError("give either key or reader, not both: the statistics count them separately")
-        stats = self.get_proxy_stats()
+        seen, where = self._fault_count(action, key, reader)
         self.log_proxy_stats()
-        line, where = stats["totals"], ""
-        if key is not None:
-            line, where = stats["by_key"].get(key, {"faults_by_action": {}}), f" on key {key}"
-        if reader is not None:
-            line, where = (
-                stats["by_listener"].get(reader, {"faults_by_action": {}}),
-                f" through reader {reader}",
-            )
-        seen = int(line["faults_by_action"].get(action, 0))
         if times is None and seen == 0:
             raise AssertionError(f"fault {action} was never hit{where}: the faulted requests never happened")
         if times is not None and seen != times:
             raise AssertionError(f"fault {action} was hit {seen} times{where}, expected {times}")
         logger.info(f"fault {action} was hit {seen} times{where}, as expected")
+        return seen
+
+    @keyword
+    def proxy_should_show_retries(
+        self, clean_stats: dict[str, Any], action: Action, operation: Operation, faults: int
+    ) -> None:
+        """Fails unless ``faults`` faults of ``action`` hit ``operation`` requests, each retried once.
+
+        ``clean_stats`` are the statistics (`Get Proxy Stats`) of the same query run without
+        faults, after `Reset Proxy Stats`. A retried fault costs exactly one more request of the
+        same operation (a new attempt, or a range request resuming a cut body), so the faulted run
+        must show ``faults`` faults and ``faults`` more requests than the clean run: fewer means
+        faults were not retried, more means reads were repeated needlessly. Logs both counts.
+
+        Example:
+        | `Reset Proxy Stats`
+        | ${baseline}=    `Run Query`    ${QUERY}
+        | ${clean}=    `Get Proxy Stats`
+        | `Reset Proxy Stats`
+        | `Inject Fault`    slowdown_503    operation=LIST    times=2
+        | ${faulted}=    `Run Query`    ${QUERY}
+        | `Proxy Should Show Retries`    ${clean}    slowdown_503    LIST    faults=2
+        """
+        evidence = retry_evidence(clean_stats, self.get_proxy_stats(), operation, action)
+        log_table(
+            f"Retries of {operation} requests",
+            [
+                "operation",
+                "requests (clean run)",
+                "requests (faulted run)",
+                "extra requests",
+                "faults injected",
+            ],
+            [
+                [
+                    operation,
+                    evidence.clean_requests,
+                    evidence.requests,
+                    evidence.extra_requests,
+                    f"{evidence.faults} x {action}",
+                ]
+            ],
+        )
+        self.log_proxy_stats()
+        problems = evidence.problems(expected_faults=faults)
+        if problems:
+            raise AssertionError("; ".join(problems))
+        logger.info(f"{faults} {action} faults on {operation}, each retried once")
+
+    @keyword
+    def faults_per_object_should_be_as_in(self, earlier_stats: dict[str, Any], action: Action) -> None:
+        """Fails unless faults of ``action`` hit the same objects, as often, as in ``earlier_stats``.
+
+        ``earlier_stats`` come from `Get Proxy Stats` after an earlier run of the same query with
+        the same seeded rule (statistics reset before each run). Also fails if there were no
+        faults at all: an empty pattern proves nothing. Logs both patterns side by side.
+
+        Example:
+        | ${first}=    `Get Proxy Stats`
+        | `Faults Per Object Should Be As In`    ${first}    slowdown_503
+        """
+        before = faults_by_key(earlier_stats, action)
+        now = faults_by_key(self.get_proxy_stats(), action)
+        log_table(
+            f"Faults of {action} per object",
+            ["key", "earlier run", "this run"],
+            [[key, before.get(key, 0), now.get(key, 0)] for key in sorted(before.keys() | now.keys())],
+        )
+        if not before:
+            raise AssertionError(f"the earlier run had no {action} fault: there is no pattern to repeat")
+        differing = sorted(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+        if differing:
+            raise AssertionError(
+                f"{action} faults fell differently on {len(differing)} objects, e.g. {differing[0]}: "
+                f"{before.get(differing[0], 0)} then {now.get(differing[0], 0)}"
+            )
+
+    @keyword
+    def requests_should_be_fewer_than_in(self, clean_stats: dict[str, Any]) -> int:
+        """Fails unless this run made fewer requests than ``clean_stats`` counted; returns this run's count.
+
+        ``clean_stats`` are the statistics (`Get Proxy Stats`) of the same query run to its end:
+        a run stopped early (cancelled, timed out) must have read less.
+
+        Example:
+        | `Requests Should Be Fewer Than In`    ${complete_run}
+        """
+        full = int(clean_stats["totals"]["requests"])
+        made = int(self.get_proxy_stats()["totals"]["requests"])
+        log_table("Requests", ["complete run", "this run"], [[full, made]])
+        if made >= full:
+            raise AssertionError(
+                f"this run made {made} requests, as many as a complete run ({full}): it was not stopped early"
+            )
+        return made
+
+    @keyword
+    def wait_until_reader_has_requested(
+        self, reader: str, requests: int = 1, timeout: timedelta = timedelta(seconds=30)
+    ) -> int:
+        """Waits until ``reader`` has sent ``requests`` requests (or more) for this run's keys.
+
+        A readiness probe on the proxy's statistics: use it to act (kill a node, cancel a query)
+        while a reader is busy, instead of sleeping. Returns the count seen; fails after ``timeout``.
+
+        Example:
+        | ${id}=    `Start Async Query`    ${QUERY}    strategy=round_robin
+        | `Wait Until Reader Has Requested`    node-2
+        | `Kill Node`    node-2
+        """
+        seen = 0
+
+        def has_requested() -> bool:
+            nonlocal seen
+            seen = int(self.get_proxy_stats()["by_listener"].get(reader, {}).get("requests", 0))
+            return seen >= requests
+
+        try:
+            wait_until(has_requested, timeout.total_seconds(), f"{reader} to send {requests} requests", 0.02)
+        except TimeoutError:
+            raise AssertionError(
+                f"{reader} sent {seen} requests in {timeout}, expected at least {requests}"
+            ) from None
         return seen

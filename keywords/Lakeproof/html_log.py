@@ -9,6 +9,7 @@ from typing import Any
 from robot.api import logger
 
 MAX_ROWS = 50
+_BAR_WIDTH_PX = 300
 
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = MAX_ROWS) -> str:
@@ -33,3 +34,14 @@ def log_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]])
 def log_mapping(title: str, mapping: Mapping[str, Any]) -> None:
     """Write a two-column name/value table to the log."""
     log_table(title, ["name", "value"], sorted(mapping.items()))
+
+
+def bar_chart(title: str, values: Mapping[str, int | float], unit: str) -> str:
+    """A horizontal bar per name, scaled to the largest value: readable without any plotting library."""
+    largest = max(values.values(), default=0) or 1
+    rows = "".join(
+        f'<tr><td>{escape(name)}</td><td><div style="background:#4a90d9;height:12px;'
+        f'width:{round(_BAR_WIDTH_PX * value / largest)}px"></div></td><td>{value} {escape(unit)}</td></tr>'
+        for name, value in values.items()
+    )
+    return f"<b>{escape(title)}</b><table>{rows}</table>"

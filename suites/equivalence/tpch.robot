@@ -1,11 +1,12 @@
 *** Settings ***
 Documentation       All 22 TPC-H queries at scale factor 0.01 give DuckDB's official answers under
 ...                 every distribution strategy the engine knows. Each table is split into three
-...                 Parquet objects so the scans really spread over the three data nodes.
+...                 Parquet objects so the scans really spread over the three data nodes. Scale
+...                 factor 0.1 runs in ``tpch_slow.robot`` (tag ``slow``).
 
-Resource            ../../resources/lab.resource
+Resource            tpch.resource
 
-Suite Setup         Start Lab With TPC-H
+Suite Setup         Start Lab With TPC-H    scale_factor=0.01
 Suite Teardown      Stop Lab
 Test Template       TPC-H Query Should Match Under Every Strategy
 
@@ -35,18 +36,3 @@ TPC-H Q19 discounted revenue          19
 TPC-H Q20 potential part promotion    20
 TPC-H Q21 suppliers who kept orders   21
 TPC-H Q22 global sales opportunity    22
-
-
-*** Keywords ***
-Start Lab With TPC-H
-    [Documentation]    Starts a lab with three data nodes and TPC-H at scale factor 0.01.
-    Start Lab    nodes=3
-    Create TPC-H Dataset    scale_factor=0.01    formats=parquet    files=3
-
-TPC-H Query Should Match Under Every Strategy
-    [Documentation]    Runs one TPC-H query under each strategy from the engine's own list.
-    [Arguments]    ${number}
-    ${strategies}=    Get Strategies
-    FOR    ${strategy}    IN    @{strategies}
-        TPC-H Query Should Match Official Answer    ${number}    strategy=${strategy}
-    END

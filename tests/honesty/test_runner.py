@@ -12,7 +12,8 @@ pytestmark = pytest.mark.component
 def test_smoke_cluster_suite_fails_when_the_engine_drops_a_split() -> None:
     test = "Every strategy counts every row in every format"
     clean = run_suite(["suites/smoke/cluster.robot"], [], tests=[test])
-    assert clean.rc == 0 and clean.passed == [test], clean.describe()
+    assert clean.rc == 0, clean.describe()
+    assert clean.passed == [test], clean.describe()
     broken = run_suite(["suites/smoke/cluster.robot"], ["drop_split"], tests=[test])
     assert broken.rc == 1, broken.describe()
     # The first format and distributing strategy read one split fewer: the count is short.

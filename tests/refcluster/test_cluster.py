@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
+import distributed
 import pytest
 
 from lakeproof.datagen import Format, Manifest, load_spec
@@ -313,3 +315,11 @@ def test_a_coordinator_attaches_to_an_existing_dask_scheduler(
             f"SELECT count(*) FROM {data.duckdb_scan('csv')}", {"external_distribution": "round_robin"}
         )
     assert answer["values"] == [[smoke.total_rows]]
+
+
+def test_data_nodes_run_without_the_sampling_profiler(lab: Lab) -> None:
+    # The profiler and the fast event-loop tick cost about a third of the nodes' CPU on TPC-H.
+    with distributed.Client(lab.describe()["dask_scheduler"], timeout=30) as dask_client:  # type: ignore[no-untyped-call]
+        enabled = dask_client.run(dask.config.get, "distributed.worker.profile.enabled")
+    assert len(enabled) == len(lab.live_nodes())
+    assert not any(enabled.values()), f"profiler on in: {enabled}"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lakeproof.properties.distribution import Distribution, Group
+from lakeproof.properties.invariants import CoalescingRules, coalescing, exactly_once
 from lakeproof.refcluster.coalesce import coalesce
-from lakeproof.refcluster.model import UNKNOWN_SIZE, Split
+from lakeproof.refcluster.model import UNKNOWN_SIZE, Split, SplitGroup
 from lakeproof.refcluster.splits import SplitOptions
 
 TARGET = 100
@@ -105,22 +105,33 @@ def test_files_rows_and_bytes_are_conserved(
     groups = coalesce(splits, options)
 
     assert [g.id for g in groups] == list(range(len(groups)))
+    # Membership, files, bytes and the grouping rules are the invariants of lakeproof.properties,
+    # defined once for these tests and the property suites; rows are this engine's own detail.
+    rules = CoalescingRules(threshold=threshold, target_size=TARGET, max_files=max_files)
+    assert exactly_once(_distribution(splits, groups)) == []
+    assert coalescing(_distribution(splits, groups), rules) == []
     members = [s for g in groups for s in g.splits]
-    assert sorted(s.id for s in members) == [s.id for s in splits]  # each split exactly once
-    assert Counter(s.uri for s in members) == Counter(s.uri for s in splits)
     assert sum(s.rows or 0 for s in members) == sum(s.rows or 0 for s in splits)
-    assert sum(s.length for s in members) == sum(s.length for s in splits)
     assert all(g.splits for g in groups)
     assert coalesce(splits, options) == groups  # deterministic
 
-    if len(splits) <= threshold:
-        assert len(groups) == len(splits)
-    elif unknown_at is not None and unknown_at < len(sizes):
-        assert len(groups) <= 8
-    else:
-        for group in groups:
-            assert len({s.uri for s in group.splits}) <= max_files
-            assert group.size <= TARGET or len(group.splits) == 1
+
+def _distribution(splits: list[Split], groups: list[SplitGroup]) -> Distribution:
+    """Coalesced groups as the property checkers read them (all read locally)."""
+    return Distribution(
+        requested="coordinator_only",
+        used="coordinator_only",
+        warnings=(),
+        nodes=(),
+        groups=tuple(
+            Group(
+                g.id, tuple(s.id for s in g.splits), g.size, None, frozenset(s.uri for s in g.splits), (None,)
+            )
+            for g in groups
+        ),
+        split_sizes={s.id: s.size for s in splits},
+        split_files={s.id: s.uri for s in splits},
+    )
 
 
 def test_ten_thousand_small_splits_coalesce_quickly() -> None:

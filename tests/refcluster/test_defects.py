@@ -15,7 +15,9 @@ SCAN = QueryShape(aggregation=False, topn=False, limit=None, filter=False)
 
 
 def test_unknown_defect_is_named_with_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown engine defect 'drop_splits'; known defects: drop_split, "):
+    with pytest.raises(
+        ConfigError, match=r"unknown engine defect 'drop_splits'; known defects: drop_split, "
+    ):
         Defects.parse(["drop_splits"])
 
 

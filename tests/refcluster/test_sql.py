@@ -445,3 +445,40 @@ def test_coordinator_mode_has_no_fragment() -> None:
         analysis.fragment_sql("t")
     with pytest.raises(ValueError, match=r"no table given for sources \[1\]"):
         analysis.final_sql({0: "x"})
+
+
+FACTS_SCHEMA = frozenset({"g", "k", "i", "day"})
+DIMS_SCHEMA = frozenset({"k", "label"})
+
+
+def test_known_schemas_attribute_unqualified_join_columns() -> None:
+    sql = f"SELECT g, label FROM {READ_FACTS}, {READ_DIMS} WHERE i > 2 AND label <> 'two'"
+    assert [source.columns for source in analyse(sql).sources] == [None, None]
+    facts, dims = analyse(sql).with_schemas({0: FACTS_SCHEMA, 1: DIMS_SCHEMA}).sources
+    assert facts.columns == ["g", "i"]
+    assert dims.columns == ["label"]
+    assert facts.predicates == [("i", ">", 2)]
+    assert dims.predicates == [("label", "<>", "two")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "schemas"),
+    [
+        # k is in both schemas: only a qualifier could say which source it means.
+        (f"SELECT k FROM {READ_FACTS}, {READ_DIMS}", {0: FACTS_SCHEMA, 1: DIMS_SCHEMA}),
+        # A subquery's columns are not known: it could bind the name as well.
+        (f"SELECT g FROM {READ_FACTS}, (SELECT 1 AS x) s", {0: FACTS_SCHEMA}),
+        # One source's schema is unknown (not read): no guessing.
+        (f"SELECT g FROM {READ_FACTS}, {READ_DIMS}", {0: FACTS_SCHEMA}),
+    ],
+)
+def test_schemas_never_guess_between_possible_owners(sql: str, schemas: dict[int, frozenset[str]]) -> None:
+    facts = analyse(sql).with_schemas(schemas).sources[0]
+    assert facts.columns is None
+
+
+def test_correlated_subquery_binds_inner_scope_first() -> None:
+    sql = f"SELECT g FROM {READ_FACTS} WHERE k IN (SELECT k FROM {READ_DIMS} WHERE label = g)"
+    facts, dims = analyse(sql).with_schemas({0: FACTS_SCHEMA, 1: DIMS_SCHEMA}).sources
+    assert facts.columns == ["g", "k"]
+    assert dims.columns == ["k", "label"]

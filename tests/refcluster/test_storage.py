@@ -24,6 +24,7 @@ from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.retry import StorageReadError
 from lakeproof.refcluster.splits import RowGroupInfo
+from lakeproof.refcluster.sql import analyse
 from lakeproof.refcluster.storage import (
     SCAN_SIZE,
     ObjectReader,
@@ -273,6 +274,8 @@ def test_a_split_whose_row_groups_are_all_pruned_is_empty_with_the_schema(sample
         ([("id", ">=", 1000), ("id", "<", 3000)], (1, 2)),
         ([("name", "<", "name-01000")], (0,)),
         ([("constant", "!=", 7)], ()),
+        ([("constant", "<>", 7)], ()),
+        ([("id", "<>", 1500)], (0, 1, 2, 3)),
         ([("constant", "=", 7)], (0, 1, 2, 3)),
         ([("id", "=", "not a number")], (0, 1, 2, 3)),
         ([("no_such_column", "=", 1)], (0, 1, 2, 3)),
@@ -297,6 +300,17 @@ def test_prune_row_groups(predicates: list[Predicate], kept: tuple[int, ...]) ->
     data = parquet_bytes(table, 1000, write_statistics=["id", "name", "constant", "ratio"])
     metadata = pq.read_metadata(pa.BufferReader(data))
     assert prune_row_groups(metadata, range(4), predicates) == kept
+
+
+def test_prune_row_groups_knows_every_comparison_the_analyser_pushes(sample: pa.Table) -> None:
+    query = (
+        "SELECT * FROM read_parquet('s3://lake/t/*.parquet') "
+        "WHERE id = 1 AND id <> 2 AND id != 3 AND id < 4 AND id <= 5 AND id > 0 AND id >= 1"
+    )
+    predicates = analyse(query).sources[0].predicates
+    assert len(predicates) == 7
+    metadata = pq.read_metadata(pa.BufferReader(parquet_bytes(sample, 1000)))
+    assert prune_row_groups(metadata, [0], predicates) == (0,)
 
 
 def test_an_unknown_comparison_is_refused() -> None:

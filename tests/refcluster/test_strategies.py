@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
-from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lakeproof.errors import ConfigError
+from lakeproof.properties.distribution import Distribution, from_synthetic_plan
+from lakeproof.properties.invariants import (
+    coordinator_only,
+    exactly_once,
+    round_robin_balance,
+    weighted_bound,
+)
 from lakeproof.refcluster.model import STRATEGIES, UNKNOWN_SIZE, QueryShape
 from lakeproof.refcluster.strategies import assign, node_loads
+from lakeproof.refcluster.synthetic import plan_synthetic
 
 SCAN = QueryShape()
 AGGREGATION = QueryShape(aggregation=True)
@@ -33,13 +40,26 @@ shapes = st.builds(
 requested = st.one_of(st.sampled_from([*STRATEGIES, ""]), st.text(max_size=20))
 
 
+def distribution(
+    sizes: list[int], nodes: int, strategy: str, shape: QueryShape = SCAN, offset: int = 0
+) -> Distribution:
+    """The synthetic plan of these groups, as the property checkers (lakeproof.properties) read it."""
+    request = {
+        "split_sizes": sizes,
+        "nodes": nodes,
+        "strategy": strategy,
+        "shape": dataclasses.asdict(shape),
+        "offset": offset,
+    }
+    return from_synthetic_plan(request, plan_synthetic(request))
+
+
 @given(sizes=any_sizes, nodes=node_counts, strategy=requested, shape=shapes, offset=st.integers(-5, 50))
 def test_every_group_is_assigned_exactly_once_to_a_valid_node_deterministically(
     sizes: list[int], nodes: int, strategy: str, shape: QueryShape, offset: int
 ) -> None:
     result = assign(sizes, nodes, strategy, shape, offset)
-    assert len(result.nodes) == len(sizes)
-    assert all(node is None or 0 <= node < nodes for node in result.nodes)
+    assert exactly_once(distribution(sizes, nodes, strategy, shape, offset)) == []
     assert result.used in ("coordinator_only", "round_robin", "weighted_round_robin")
     assert result.requested == strategy
     assert result.reason
@@ -48,25 +68,17 @@ def test_every_group_is_assigned_exactly_once_to_a_valid_node_deterministically(
 
 @given(sizes=any_sizes, nodes=st.integers(1, 40), offset=st.integers(0, 100))
 def test_round_robin_counts_differ_by_at_most_one(sizes: list[int], nodes: int, offset: int) -> None:
+    assert round_robin_balance(distribution(sizes, nodes, "round_robin", SCAN, offset)) == []
     result = assign(sizes, nodes, "round_robin", SCAN, offset)
-    if not sizes:
-        assert result.used == "coordinator_only"
-        return
-    counts = Counter(result.nodes)
-    per_node = [counts.get(node, 0) for node in range(nodes)]
-    assert max(per_node) - min(per_node) <= 1
-    assert max(per_node) <= math.ceil(len(sizes) / nodes)
-    assert result.nodes == tuple((i + offset) % nodes for i in range(len(sizes)))
+    if sizes:
+        assert result.nodes == tuple((i + offset) % nodes for i in range(len(sizes)))
 
 
 @given(sizes=known_sizes, nodes=st.integers(1, 40))
 def test_weighted_max_load_is_bounded(sizes: list[int], nodes: int) -> None:
+    assert weighted_bound(distribution(sizes, nodes, "weighted_round_robin")) == []
     result = assign(sizes, nodes, "weighted_round_robin", SCAN)
-    assert result.used == ("weighted_round_robin" if sizes else "coordinator_only")
-    assert None not in result.nodes
-    loads = node_loads(sizes, result.nodes, nodes)
-    assert sum(loads) == sum(sizes)
-    assert max(loads) <= sum(sizes) / nodes + max(sizes, default=0)
+    assert sum(node_loads(sizes, result.nodes, nodes)) == sum(sizes)
 
 
 def test_weighted_is_longest_processing_time_with_ties_to_the_lowest_node() -> None:
@@ -92,9 +104,8 @@ def test_weighted_with_an_unknown_size_falls_back_to_round_robin() -> None:
 
 @given(sizes=any_sizes, nodes=node_counts, shape=shapes)
 def test_coordinator_only_never_distributes(sizes: list[int], nodes: int, shape: QueryShape) -> None:
+    assert coordinator_only(distribution(sizes, nodes, "coordinator_only", shape)) == []
     result = assign(sizes, nodes, "coordinator_only", shape)
-    assert result.used == "coordinator_only"
-    assert set(result.nodes) <= {None}
     assert node_loads(sizes, result.nodes, nodes) == [0] * nodes
 
 

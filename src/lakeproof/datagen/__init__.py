@@ -14,6 +14,8 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
                                # compression: none, snappy, gzip, zstd, lz4, brotli
     csv: {header: true, delimiter: ","}    # defaults; delimiter: one char, not a quote or newline
     size_skew: {file: 0, factor: 100}      # optional: data file 0 gets 100x the rows of each other
+    file_weights: [1, 3, 10]   # optional: relative rows of the data files, repeated in order
+                               #   (file 0 weighs 1, file 1 3, file 2 10, file 3 1, ...)
     empty_files: 1             # optional: extra zero-row files after the data files (default 0)
     columns:                   # at least one; names are identifiers, unique
       - name: id

@@ -25,8 +25,13 @@ def split_rows(total: int, weights: Sequence[float]) -> list[int]:
 
 
 def file_row_counts(spec: DatasetSpec) -> list[int]:
-    """Rows in each file: data files share the rows (one skewed if asked), then the empty files."""
-    weights = [1.0] * spec.files
+    """Rows in each file: data files share the rows by weight (one skewed if asked), then the empty files.
+
+    ``file_weights`` repeat over the data files in order (weights [1, 4] over five files are
+    1, 4, 1, 4, 1); without them every data file weighs 1.
+    """
+    cycle = spec.file_weights or (1.0,)
+    weights = [float(cycle[index % len(cycle)]) for index in range(spec.files)]
     if spec.size_skew is not None:
         weights[spec.size_skew.file] = spec.size_skew.factor
     return split_rows(spec.rows, weights) + [0] * spec.empty_files

@@ -6,15 +6,16 @@ is an error, not a silently ignored setting. Checks that involve several fields 
 `FieldError` naming the offending field, so the loader can point at its line.
 """
 
+import math
 from typing import Literal, get_args
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from lakeproof.datagen.domain import to_scalar
-from lakeproof.datagen.messages import FieldError, first_problem
 from lakeproof.datagen.types import IDENTIFIER, is_nested, leaf_type, parse_type, type_name
 from lakeproof.errors import ConfigError
+from lakeproof.specfile import FieldError, SpecModel, first_problem
 
 Format = Literal["parquet", "csv", "ndjson"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -31,12 +32,6 @@ DEFAULT_MAX_ITEMS = 4
 SpecValue = object
 
 INT32_MAX = 2**31 - 1
-
-
-class SpecModel(BaseModel):
-    """Base of all spec models: unknown fields are errors, and a loaded spec never changes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ParquetOptions(SpecModel):
@@ -177,8 +172,16 @@ class DatasetSpec(SpecModel):
     parquet: ParquetOptions = ParquetOptions()
     csv: CsvOptions = CsvOptions()
     size_skew: SizeSkew | None = None
+    file_weights: tuple[float, ...] | None = Field(None, min_length=1)
     empty_files: int = Field(0, ge=0)
     columns: tuple[ColumnSpec, ...] = Field(min_length=1)
+
+    @field_validator("file_weights")
+    @classmethod
+    def _positive_weights(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and not all(math.isfinite(weight) and weight > 0 for weight in value):
+            raise ValueError(f"file_weights {list(value)} must all be positive numbers, e.g. [1, 2, 5]")
+        return value
 
     @field_validator("formats")
     @classmethod

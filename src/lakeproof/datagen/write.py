@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode, format_schema
+from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode_files, format_schema
 from lakeproof.datagen.generate import generate_tables
 from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo
 from lakeproof.datagen.sinks import Sink
@@ -34,8 +34,8 @@ def write_tables(
     csv = csv or CsvOptions()
     objects = []
     for fmt in formats:
-        for index, table in enumerate(tables):
-            body = encode(table, fmt, parquet=parquet, csv=csv)
+        bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
+        for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
             key = object_key(dataset, fmt, index)
             objects.append(
                 ObjectInfo(

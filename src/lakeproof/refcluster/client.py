@@ -75,6 +75,11 @@ class CoordinatorClient:
         nodes: list[dict[str, Any]] = self._call("GET", "/nodes")["nodes"]
         return nodes
 
+    def running_tasks(self) -> dict[str, int]:
+        """Node tasks executing now, per executor (``coordinator``, ``node-1``, ...)."""
+        running: dict[str, int] = self._call("GET", "/tasks")["running"]
+        return running
+
     def health(self) -> dict[str, Any]:
         """Coordinator status and node count."""
         return self._call("GET", "/health")

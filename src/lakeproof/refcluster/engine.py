@@ -34,6 +34,8 @@ from typing import Any
 
 import distributed
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
@@ -53,6 +55,7 @@ from lakeproof.refcluster.node import (
     register_node_tables,
     run_node_task,
     run_on_worker,
+    running_node_tasks,
 )
 from lakeproof.refcluster.pragma import Pragma, parse_pragma
 from lakeproof.refcluster.retry import StorageReadError
@@ -187,6 +190,20 @@ class Engine:
         """Status and node count."""
         return {"status": "green", "nodes": len(self._live_nodes()), "scheduler": self.config.scheduler}
 
+    def running_tasks(self) -> dict[str, int]:
+        """Node tasks executing right now, per executor: the coordinator and each live data node.
+
+        Asked of the worker processes themselves: after a cancel, Dask forgets a future at once,
+        but a thread already reading keeps going until it checks the cancel flag.
+        """
+        running = {COORDINATOR: running_node_tasks()}
+        if self._client is not None:
+            names = {address: name for name, address in self._live_nodes().items()}
+            # A worker lost meanwhile runs nothing: leave it out rather than fail the question.
+            counts = self._client.run(running_node_tasks, on_error="ignore")
+            running.update({names.get(address, address): int(count) for address, count in counts.items()})
+        return running
+
     def _reader(self, name: str) -> S3Endpoint:
         # A node without a listener of its own (more workers than listeners) reads via the coordinator's.
         return self.config.readers.get(name, self.config.readers[COORDINATOR])
@@ -212,6 +229,10 @@ class Engine:
         pragma, analysis = self._prepare(body)
         deadline = time.time() + pragma.query_timeout_s
         planned = self._plan_sources(analysis, pragma, deadline)
+        if schemas := _parquet_schemas(planned):
+            analysis = analysis.with_schemas(schemas)
+            for planned_source in planned:
+                planned_source.source = analysis.sources[planned_source.source.index]
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
         defects = self.config.defects
@@ -459,6 +480,9 @@ class _Dispatch:
                     node, items = self._pending.pop(future)
                     future.cancel()
                     self._recover(node, items, live)
+            if self._missing and not self._results:
+                # Partial results were allowed, but every reader was lost: there is nothing to serve.
+                raise self._all_nodes_failed()
             finished = True
         finally:
             if (
@@ -491,13 +515,16 @@ class _Dispatch:
             self._missing.extend(split_ids)
             return
         if not live:
-            raise NodeFailureError(
-                f"all [{self._assigned_nodes}] nodes assigned external splits failed; "
-                "cannot serve partial results"
-            )
+            raise self._all_nodes_failed()
         self._reassigned.setdefault(node, []).extend(split_ids)
         for target, share in _spread(items, list(live)).items():
             self._pending[self._submit(target, live[target], share)] = (target, share)
+
+    def _all_nodes_failed(self) -> NodeFailureError:
+        return NodeFailureError(
+            f"all [{self._assigned_nodes}] nodes assigned external splits failed; "
+            "cannot serve partial results"
+        )
 
     def _submit(self, node: str, address: str, items: list[tuple[_Planned, SplitGroup]]) -> Any:
         task = self.engine.node_task(node, items, self.analysis, self.pragma, self.deadline)
@@ -524,6 +551,23 @@ class _Dispatch:
                 f"query did not finish within its deadline of {self.pragma.query_timeout_s:g} s "
                 "(pragma query_timeout_s)"
             )
+
+
+def _parquet_schemas(planned: Sequence[_Planned]) -> dict[int, frozenset[str]]:
+    """Column names (lower case) of each Parquet source whose every file's footer was read."""
+    schemas = {}
+    for planned_source in planned:
+        files = planned_source.files
+        if planned_source.source.format != "parquet" or not all(
+            f.uri in planned_source.footers for f in files
+        ):
+            continue
+        names: set[str] = set()
+        for file in files:
+            footer = pq.read_metadata(pa.BufferReader(planned_source.footers[file.uri]))
+            names.update(name.lower() for name in footer.schema.to_arrow_schema().names)
+        schemas[planned_source.source.index] = frozenset(names)
+    return schemas
 
 
 def _first_completed(futures: list[Any]) -> set[Any]:

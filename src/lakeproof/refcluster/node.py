@@ -9,13 +9,16 @@ plain scan) over the splits' rows with DuckDB, and send back the Arrow result pl
 
 from __future__ import annotations
 
+import functools
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.errors import QueryCancelledError
@@ -24,6 +27,23 @@ from lakeproof.refcluster.storage import ObjectReader, Predicate, read_parquet_s
 
 SPLITS_TABLE = "__splits"
 """The relation name node SQL reads its splits' rows from."""
+
+# Node tasks executing in this process right now: what "a cancelled query leaves no work running"
+# is checked against (a cancelled Dask future says nothing about a thread still reading).
+_running = 0
+_running_lock = threading.Lock()
+
+
+def running_node_tasks() -> int:
+    """How many node tasks this process (a Dask worker, or the coordinator) is executing now."""
+    with _running_lock:
+        return _running
+
+
+def _count_running(change: int) -> None:
+    global _running  # noqa: PLW0603 - one counter per process is the point
+    with _running_lock:
+        _running += change
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,20 @@ class NodeResult:
     splits: list[SplitStats] = field(default_factory=list)
 
 
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
+def duckdb_session() -> duckdb.DuckDBPyConnection:
+    """A new connection to this process's one in-memory DuckDB database; close it after use.
+
+    Opening a database costs 10-40 ms, a cursor on an open one nothing. Registered tables and
+    temporary views belong to the connection, so concurrent sessions do not see each other's.
+    """
+    return _database().cursor()
+
+
 def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:
     """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types."""
     raw = pa.concat_tables([table.table for table in tables], promote_options="permissive")
@@ -82,7 +116,8 @@ def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, table
         for field, kind in zip(raw.schema, tables[0].duckdb_types, strict=True)
     )
     view, arrow = _quoted(name), _quoted(f"{name}__arrow")
-    connection.execute(f"CREATE VIEW {view} AS SELECT {columns} FROM {arrow}")  # noqa: S608
+    # TEMP: the view belongs to this connection, not to the database other sessions share.
+    connection.execute(f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM {arrow}")  # noqa: S608
 
 
 def _quoted(identifier: str) -> str:
@@ -119,19 +154,27 @@ def _union(tables: list[pa.Table]) -> pa.Table:
 def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False) -> NodeResult:
     """Read every split of ``task`` and run its SQL; checks ``cancelled`` between splits."""
     result = NodeResult(task.node)
-    connection = duckdb.connect()
+    connection = duckdb_session()
+    _count_running(+1)
     try:
         with tempfile.TemporaryDirectory(prefix="lakeproof-node-") as scratch:
             for work in task.works:
                 tables = []
-                footers = dict(work.footers)  # shared by this work's readers: each footer parsed once
+                # Shared by this work's readers: each footer is parsed once, not once per split.
+                footer_bytes: dict[str, bytes] = dict(work.footers)
+                footers: dict[str, pq.FileMetaData] = {}
                 for split in work.splits:
                     if cancelled():
                         raise QueryCancelledError(f"query cancelled while {task.node} was reading its splits")
                     stats = SplitStats(split.id, node=task.node)
                     result.splits.append(stats)
                     reader = ObjectReader(
-                        task.endpoint, task.policy, task.deadline, stats, footer_bytes=footers
+                        task.endpoint,
+                        task.policy,
+                        task.deadline,
+                        stats,
+                        footer_bytes=footer_bytes,
+                        footers=footers,
                     )
                     if work.format == "parquet":
                         table = read_parquet_split(reader, split, work.columns, work.predicates)
@@ -149,6 +192,7 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
                 connection.unregister(SPLITS_TABLE)
     finally:
         connection.close()
+        _count_running(-1)
     return result
 
 

@@ -91,6 +91,7 @@ class CoordinatorApi:
             [
                 web.get("/health", self.health),
                 web.get("/nodes", self.nodes),
+                web.get("/tasks", self.tasks),
                 web.post("/query", self.query),
                 web.post("/query/async", self.start_async),
                 web.get("/query/async/{id}", self.get_async),
@@ -111,6 +112,10 @@ class CoordinatorApi:
     async def nodes(self, request: web.Request) -> web.Response:
         """The data nodes the scheduler knows, with their reader listeners."""
         return web.json_response(await self._run(self.engine.nodes))
+
+    async def tasks(self, request: web.Request) -> web.Response:
+        """Node tasks executing now, per executor (coordinator and data nodes)."""
+        return web.json_response({"running": await self._run(self.engine.running_tasks)})
 
     async def query(self, request: web.Request) -> web.Response:
         """Run a query and answer with columns, values, is_partial and (if asked) the profile."""

@@ -12,7 +12,7 @@ reads too much is slower, one that names a column the file lacks is wrong. Quali
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -143,9 +143,9 @@ def _uris(name: str, path: exp.Expr | None) -> list[str]:
     return uris
 
 
-def describe_sources(tree: exp.Expr, calls: list[exp.Table]) -> list[Source]:
+def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | None = None) -> list[Source]:
     """A Source for each call: paths, options, needed columns and pushable filter."""
-    needs, resolver = _needed_columns(tree, calls)
+    needs, resolver = _needed_columns(tree, calls, schemas)
     sources = []
     for index, table in enumerate(calls):
         function = table.this
@@ -193,11 +193,21 @@ def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:
     return items
 
 
-class _Resolver:
-    """Resolves column references to sources, following the scoping rules DuckDB applies."""
+Schemas = Mapping[int, frozenset[str]]
+"""Lower-case column names of a source, by source index, when its files were read (footers)."""
 
-    def __init__(self, calls: list[exp.Table]) -> None:
+
+class _Resolver:
+    """Resolves column references to sources, following the scoping rules DuckDB applies.
+
+    With ``schemas``, an unqualified column among several FROM items goes to the one item of
+    the nearest SELECT whose schema has it, as DuckDB binds it; only when every item of that
+    SELECT is a source with a known schema (a subquery's columns are not known here).
+    """
+
+    def __init__(self, calls: list[exp.Table], schemas: Schemas | None = None) -> None:
         self._calls = calls
+        self._schemas = schemas or {}
         self._items: dict[int, list[_Item]] = {}
 
     def items(self, select: exp.Select) -> list[_Item]:
@@ -239,8 +249,29 @@ class _Resolver:
             return (
                 _Resolved(source=reach[0].source, path=parts) if reach[0].source is not None else _Resolved()
             )
+        if alias == "column" and not whole_row and (owner := self._by_schema(column, name)) is not None:
+            return _Resolved(source=owner, path=parts)
         ambiguous = tuple(item.source for item in reach if item.source is not None)
         return _Resolved(ambiguous=ambiguous, alias_or_column=alias == "either")
+
+    def _by_schema(self, column: exp.Column, name: str) -> int | None:
+        """The source whose schema binds `name`, scope by scope outward; None when not certain."""
+        parent = column.parent
+        while parent is not None and not isinstance(parent, exp.CTE):
+            if isinstance(parent, exp.Select):
+                items = [item for item in self.items(parent) if not contains(item.node, column)]
+                schemas = {
+                    item.source: self._schemas[item.source]
+                    for item in items
+                    if item.source is not None and item.source in self._schemas
+                }
+                if len(schemas) != len(items):
+                    return None  # a subquery or a source of unknown schema could bind it too
+                owners = [source for source, schema in schemas.items() if name in schema]
+                if owners:
+                    return owners[0] if len(owners) == 1 else None
+            parent = parent.parent
+        return None
 
 
 def _alias_status(column: exp.Column, name: str) -> Literal["column", "alias", "either"]:
@@ -291,8 +322,10 @@ def has_ambiguous_alias(tree: exp.Expr, calls: list[exp.Table]) -> bool:
     return any(resolver.resolve(column).alias_or_column for column in _query_columns(tree, calls))
 
 
-def _needed_columns(tree: exp.Expr, calls: list[exp.Table]) -> tuple[list[_Needs], _Resolver]:
-    resolver = _Resolver(calls)
+def _needed_columns(
+    tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | None = None
+) -> tuple[list[_Needs], _Resolver]:
+    resolver = _Resolver(calls, schemas)
     needs = [_Needs() for _ in calls]
     for column in _query_columns(tree, calls):
         resolved = resolver.resolve(column)

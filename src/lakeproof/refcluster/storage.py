@@ -59,12 +59,13 @@ _EXTENSIONS: dict[str, Format] = {
 }
 
 Predicate = tuple[str, str, Any]
-"""``(column, op, literal)`` with op one of ``= != < <= > >=``; predicates are conjunctive."""
+"""``(column, op, literal)`` with op one of ``= != <> < <= > >=``; predicates are conjunctive."""
 
 # Whether a row group with statistics (low, high) may hold a value satisfying the comparison.
 _MAY_MATCH: dict[str, Callable[[Any, Any, Any], bool]] = {
     "=": lambda low, high, literal: low <= literal <= high,
     "!=": lambda low, high, literal: not low == high == literal,
+    "<>": lambda low, high, literal: not low == high == literal,  # SQL's spelling, as the analyser emits it
     "<": lambda low, _high, literal: low < literal,
     "<=": lambda low, _high, literal: low <= literal,
     ">": lambda _low, high, literal: high > literal,
@@ -72,7 +73,7 @@ _MAY_MATCH: dict[str, Callable[[Any, Any, Any], bool]] = {
 }
 # Comparisons NaN satisfies under DuckDB's ordering (NaN above every number), which Parquet
 # float statistics cannot rule out because they leave NaN out of min/max.
-_NAN_MATCHES = frozenset({">", ">=", "!="})
+_NAN_MATCHES = frozenset({">", ">=", "!=", "<>"})
 
 
 def parse_uri(uri: str) -> tuple[str, str]:
@@ -99,10 +100,11 @@ class RangeReader(ABC):
         self,
         stats: SplitStats | None = None,
         footer_bytes: dict[str, bytes] | None = None,
+        footers: dict[str, pq.FileMetaData] | None = None,
     ):
         self.stats = stats if stats is not None else SplitStats(id=-1)
         self.footer_bytes: dict[str, bytes] = footer_bytes if footer_bytes is not None else {}
-        self.footers: dict[str, pq.FileMetaData] = {}
+        self.footers: dict[str, pq.FileMetaData] = footers if footers is not None else {}
 
     @abstractmethod
     def head(self, uri: str) -> int:
@@ -135,11 +137,12 @@ class ObjectReader(RangeReader):
         stats: SplitStats | None = None,
         *,
         footer_bytes: dict[str, bytes] | None = None,
+        footers: dict[str, pq.FileMetaData] | None = None,
         clock: Callable[[], float] = time.time,
         sleeper: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ):
-        super().__init__(stats, footer_bytes)
+        super().__init__(stats, footer_bytes, footers)
         self.policy = policy or RetryPolicy()
         self.deadline = deadline
         self._clock = clock

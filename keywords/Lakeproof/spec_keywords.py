@@ -1,0 +1,153 @@
+"""Keywords that run the query spec catalogue (``data/specs/``) against the cluster and the oracle."""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+
+from robot.api import logger
+from robotlibcore import keyword
+
+from lakeproof.compare import comparison_html
+from Lakeproof.context import LabContext
+from Lakeproof.dataset_keywords import DATASETS_DIR
+from Lakeproof.html_log import html_table, log_table
+from lakeproof.queryspec import (
+    ORACLE,
+    CaseReport,
+    SpecCase,
+    case_named,
+    load_catalogue,
+    load_spec_file,
+    run_case,
+)
+from lakeproof.refcluster.model import STRATEGIES
+
+SPECS_DIR = DATASETS_DIR.parent / "specs"
+# Rows of the oracle's answer shown in the log: enough to see what the query returns.
+_ANSWER_ROWS_SHOWN = 10
+
+
+def resolve_area_path(area: str) -> Path:
+    """``aggregates`` -> ``data/specs/aggregates.yaml``; anything with a suffix or a slash is a path."""
+    if area.endswith((".yaml", ".yml")) or "/" in area:
+        return Path(area)
+    return SPECS_DIR / f"{area}.yaml"
+
+
+class SpecKeywords:
+    """Run query spec cases under every format and strategy and judge each answer."""
+
+    def __init__(self, context: LabContext):
+        self.context = context
+        self._cases: dict[Path, tuple[SpecCase, ...]] = {}
+
+    def _area(self, area: str) -> tuple[SpecCase, ...]:
+        path = resolve_area_path(area)
+        if path not in self._cases:
+            self._cases[path] = load_spec_file(path, DATASETS_DIR)
+        return self._cases[path]
+
+    @keyword
+    def get_query_spec_datasets(self, specs: str = str(SPECS_DIR)) -> list[str]:
+        """Returns the datasets the query spec files in directory ``specs`` read, each once.
+
+        Every spec file is validated on the way, so a broken one fails here with its file, line
+        and field. Create the datasets once in the suite setup.
+
+        Example:
+        | ${datasets}=    `Get Query Spec Datasets`
+        | FOR    ${dataset}    IN    @{datasets}
+        |     `Create Dataset`    ${dataset}
+        | END
+        """
+        return list(load_catalogue(Path(specs), DATASETS_DIR).datasets)
+
+    @keyword
+    def query_spec_should_match_oracle(
+        self, area: str, case: str, strategies: list[str] | None = None
+    ) -> None:
+        """Runs spec case ``case`` of ``area`` under every format and strategy and fails on any wrong answer.
+
+        ``area`` is a spec file name from ``data/specs/`` (``aggregates``) or a path. Each format
+        the case applies to is queried under each of ``strategies`` (default: every strategy the
+        engine knows). Each answer must equal the oracle's (plain DuckDB on the same objects),
+        the first strategy's answer for that format, and the case's ``expected`` table if it has
+        one; the oracle's answer must equal the expected table too. The queries of all formats and
+        strategies are sent at once, as independent clients would send them. The log shows the
+        query, the oracle's answer, and one verdict table (format, strategy, strategy used, rows,
+        splits per node, the engine's time, verdict); each difference adds a table of missing and
+        extra rows and first differing cells. The failure names the first three wrong format and
+        strategy pairs with what differs, and counts the rest. The case's dataset must have been
+        created in this lab (`Create Dataset`).
+
+        Example:
+        | ${strategies}=    `Get Strategies`
+        | `Query Spec Should Match Oracle`    aggregates    Count of every row    ${strategies}
+        """
+        spec_case = case_named(self._area(area), case)
+        manifest = self.context.datasets.get(spec_case.dataset)
+        if manifest is None:
+            raise AssertionError(
+                f"dataset {spec_case.dataset!r} of case {case!r} was not created in this lab; "
+                f"call 'Create Dataset    {spec_case.dataset}' in the suite setup"
+            )
+        self._log_case(spec_case)
+        client = self.context.require_lab().coordinator_client()
+        report = run_case(
+            spec_case,
+            {fmt: manifest.duckdb_scan(fmt) for fmt in spec_case.formats},
+            strategies if strategies is not None else list(STRATEGIES),
+            client.query,
+            self.context.oracle(),
+        )
+        self._log_report(report)
+        if report.failures:
+            raise AssertionError(f"{spec_case.name}: {report.summary()}")
+        logger.info(report.summary())
+
+    @staticmethod
+    def _log_case(case: SpecCase) -> None:
+        pragma = ", ".join(f"{name}={value}" for name, value in case.pragma.items()) or "none"
+        where = os.path.relpath(case.source, SPECS_DIR.parents[1])  # data/specs/x.yaml:12
+        logger.info(
+            f"<b>Query</b> ({escape(where)}; dataset {escape(case.dataset)}; pragmas {escape(pragma)})"
+            f"<pre>{escape(case.query)}</pre>",
+            html=True,
+        )
+
+    @staticmethod
+    def _log_report(report: CaseReport) -> None:
+        first_format, answer = next(iter(report.oracle_answers.items()))
+        names = [f"{column.name} ({column.type})" for column in answer.columns]
+        logger.info(
+            f"<b>Oracle answer ({escape(first_format)}): {len(answer.rows)} rows</b>"
+            + html_table(names, answer.rows, limit=_ANSWER_ROWS_SHOWN),
+            html=True,
+        )
+        log_table(
+            f"Verdicts: {report.summary()}",
+            ["format", "strategy", "used / mode", "rows", "splits per node", "engine ms", "verdict"],
+            [
+                [
+                    run.format,
+                    run.strategy,
+                    run.strategy_used,
+                    run.rows,
+                    run.splits_per_node,
+                    run.engine_ms,
+                    run.verdict,
+                ]
+                for run in report.runs
+            ],
+        )
+        for run in report.failures:
+            for check in run.checks:
+                if not check.comparison.equal:
+                    source = "the oracle" if run.strategy == ORACLE else run.strategy
+                    logger.info(
+                        f"<b>{escape(run.format)}: {escape(source)} compared with the "
+                        f"{escape(check.reference)}</b>{comparison_html(check.comparison)}",
+                        html=True,
+                    )

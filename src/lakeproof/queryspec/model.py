@@ -1,0 +1,189 @@
+"""Query spec files: the validated model of a ``data/specs/*.yaml`` file (format: see the package).
+
+Checks that need more than the file (does the dataset exist, does it have that format?) read the
+formats of every known dataset from the validation context, under ``DATASETS_CONTEXT``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import duckdb
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from lakeproof.compare import Answer, CompareOptions, answer_from_json
+from lakeproof.datagen import Format
+from lakeproof.specfile import FieldError, SpecModel
+
+SCAN = "{scan}"
+"""Where a query reads the dataset; replaced by the scan of the format under test."""
+
+DATASETS_CONTEXT = "dataset_formats"
+"""Validation context key: a mapping from each known dataset name to its formats."""
+
+TAG = r"^[a-z0-9][a-z0-9_-]*$"
+DEFAULT_TOLERANCE = CompareOptions.float_tolerance
+
+# The strategy is what the equivalence matrix varies, so a spec never sets it.
+MATRIX_PRAGMA = "external_distribution"
+
+
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+
+
+def _unique(value: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(value)) != len(value):
+        raise ValueError(f"{list(value)} repeats an entry; list each once")
+    return value
+
+
+def _tag(value: str) -> str:
+    if not re.match(TAG, value):
+        raise ValueError(f"tag {value!r} must be lowercase letters, digits, - and _")
+    return value
+
+
+Tags = Annotated[tuple[Annotated[str, AfterValidator(_tag)], ...], AfterValidator(_unique)]
+Formats = Annotated[tuple[Format, ...], Field(min_length=1), AfterValidator(_unique)]
+Pragma = dict[str, bool | int | float | str]
+
+
+class ExpectedTable(SpecModel):
+    """A hand-computed answer: ``name:TYPE`` columns (DuckDB type names) and rows of values."""
+
+    columns: tuple[str, ...] = Field(min_length=1)
+    rows: tuple[tuple[Any, ...], ...]
+
+    @field_validator("columns")
+    @classmethod
+    def _name_and_type(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        canonical = []
+        for column in value:
+            if column.count("(") != column.count(")"):
+                raise ValueError(
+                    f"column {column!r} is cut at a comma; quote it in YAML: "
+                    '"name:DECIMAL(10,2)" (a comma separates the items of a [list])'
+                )
+            name, colon, kind = column.rpartition(":")
+            if not colon or not name.strip() or not kind.strip():
+                raise ValueError(f"column {column!r} must be written name:TYPE, e.g. n:BIGINT")
+            try:
+                # DuckDB's own spelling (INT128 -> HUGEINT), as engines report types.
+                kind = str(duckdb.sqltype(kind.strip()))
+            except duckdb.Error:
+                raise ValueError(
+                    f"column {column!r}: {kind.strip()!r} is not a DuckDB type; "
+                    "use e.g. BIGINT, DOUBLE, DECIMAL(10,2), VARCHAR, DATE"
+                ) from None
+            canonical.append(f"{name.strip()}:{kind}")
+        return tuple(canonical)
+
+    @model_validator(mode="after")
+    def _rows_fit_columns(self) -> ExpectedTable:
+        for index, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise FieldError(
+                    ("rows", index),
+                    f"row has {len(row)} values but there are {len(self.columns)} columns; "
+                    "give one value per column (null for NULL)",
+                )
+        return self
+
+    def answer(self) -> Answer:
+        """The table as an answer to compare, its values as an engine sends them in JSON."""
+        split = (column.rpartition(":") for column in self.columns)
+        columns = [{"name": name, "type": kind} for name, _, kind in split]
+        return answer_from_json({"columns": columns, "values": [_json_safe(list(row)) for row in self.rows]})
+
+
+def _json_safe(value: Any) -> Any:
+    # YAML reads 2024-01-01 as a date; engines send it as text.
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+class QueryCase(SpecModel):
+    """One query and how its answer is judged."""
+
+    name: str = Field(pattern=r"^\S(.*\S)?$", max_length=120)
+    description: str = ""
+    query: str
+    expected: ExpectedTable | None = None
+    ordered: bool = False
+    tolerance: float = Field(DEFAULT_TOLERANCE, ge=0, lt=1)
+    formats: Formats | None = None
+    tags: Tags = ()
+    pragma: Pragma = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QueryCase:
+        if SCAN not in self.query:
+            raise FieldError(
+                ("query",),
+                # Plain text, not an f-string: the placeholder is literally {scan}.
+                "the query never reads the dataset; write {scan} where the table goes, "
+                "e.g. SELECT count(*) FROM {scan}",
+            )
+        if self.ordered and not _ORDER_BY.search(self.query):
+            raise FieldError(
+                ("ordered",), "ordered: true needs an ORDER BY in the query; add one or remove ordered"
+            )
+        if MATRIX_PRAGMA in self.pragma:
+            raise FieldError(("pragma", MATRIX_PRAGMA), _MATRIX_PRAGMA_MESSAGE)
+        return self
+
+
+_MATRIX_PRAGMA_MESSAGE = f"every case runs under every strategy; remove {MATRIX_PRAGMA}"
+
+
+class QuerySpecFile(SpecModel):
+    """One area of the catalogue: a dataset, defaults for its cases, and the cases."""
+
+    description: str
+    dataset: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    formats: Formats | None = None
+    tags: Tags = ()
+    pragma: Pragma = Field(default_factory=dict)
+    cases: tuple[QueryCase, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> QuerySpecFile:
+        if MATRIX_PRAGMA in self.pragma:
+            raise FieldError(("pragma", MATRIX_PRAGMA), _MATRIX_PRAGMA_MESSAGE)
+        seen: dict[str, int] = {}
+        for index, case in enumerate(self.cases):
+            if case.name in seen:
+                raise FieldError(
+                    ("cases", index, "name"),
+                    f"duplicate case name {case.name!r} (also cases[{seen[case.name]}]); rename one",
+                )
+            seen[case.name] = index
+        datasets: Mapping[str, tuple[Format, ...]] | None = (info.context or {}).get(DATASETS_CONTEXT)
+        if datasets is not None:
+            self._check_dataset(datasets)
+        return self
+
+    def _check_dataset(self, datasets: Mapping[str, tuple[Format, ...]]) -> None:
+        available = datasets.get(self.dataset)
+        if available is None:
+            known = ", ".join(sorted(datasets)) or "none"
+            raise FieldError(("dataset",), f"unknown dataset {self.dataset!r}; known datasets: {known}")
+        for loc, formats in [
+            (("formats",), self.formats),
+            *((("cases", index, "formats"), case.formats) for index, case in enumerate(self.cases)),
+        ]:
+            for index, fmt in enumerate(formats or ()):
+                if fmt not in available:
+                    raise FieldError(
+                        (*loc, index),
+                        f"dataset {self.dataset!r} has no {fmt} files (only {', '.join(available)}); "
+                        f"remove {fmt}",
+                    )

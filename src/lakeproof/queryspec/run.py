@@ -1,0 +1,236 @@
+"""Run one spec case under every format x strategy and judge every answer.
+
+Each engine answer is compared with the oracle's answer for its format (plain DuckDB on the same
+objects), with the answer of the first strategy for that format, and with the case's expected
+table if it has one; the oracle's own answer is compared with the expected table too, so a wrong
+hand-computed expectation (or a wrong oracle) shows. Nothing stops at the first difference: the
+report holds every run, so a log can show the whole matrix.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from lakeproof.compare import (
+    Answer,
+    CompareOptions,
+    Comparison,
+    answer_from_duckdb,
+    answer_from_json,
+    compare,
+)
+from lakeproof.compare.values import format_value
+from lakeproof.datagen import Format
+from lakeproof.errors import ConfigError, LakeproofError
+from lakeproof.oracle import Oracle
+from lakeproof.queryspec.catalogue import SpecCase
+
+Engine = Callable[[str, dict[str, Any]], Mapping[str, Any]]
+"""Runs a query with pragmas (``external_distribution`` sets the strategy); raises LakeproofError."""
+
+STRATEGY_PRAGMA = "external_distribution"
+ORACLE = "oracle (DuckDB)"
+# Failures named in a report's one-line message; the rest are counted.
+_NAMED_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison of an answer with a reference: ``oracle``, ``expected table`` or a strategy."""
+
+    reference: str
+    comparison: Comparison
+
+
+@dataclass(frozen=True)
+class Run:
+    """One answer: the oracle's, or the engine's under one strategy, for one format."""
+
+    format: Format
+    strategy: str
+    """A strategy name, or ``ORACLE`` for the oracle's own answer."""
+    answer: Mapping[str, Any] | None
+    """The engine's JSON answer (None for the oracle, or when the engine failed)."""
+    rows: int | None
+    error: str | None
+    checks: tuple[Check, ...]
+
+    @property
+    def failed(self) -> bool:
+        """True if the engine failed or any comparison found a difference."""
+        return self.error is not None or any(not check.comparison.equal for check in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """``matches`` and what with, ``reference`` for an oracle run unchecked, or the first problem."""
+        if self.error is not None:
+            return f"engine error: {self.error}"
+        for check in self.checks:
+            if not check.comparison.equal:
+                return f"differs from the {check.reference}: {_difference(check.comparison)}"
+        if not self.checks:
+            return "reference"
+        return "matches " + ", ".join(check.reference for check in self.checks)
+
+    @property
+    def strategy_used(self) -> str:
+        """The strategy the engine reports it used, and how it ran the query (``fragment``)."""
+        profile = (self.answer or {}).get("profile") or {}
+        used = (profile.get("strategy") or {}).get("used")
+        mode = profile.get("mode")
+        return " / ".join(str(part) for part in (used, mode) if part) or "-"
+
+    @property
+    def engine_ms(self) -> str:
+        """The engine's own time for the query (its profile's total), in milliseconds."""
+        timings = ((self.answer or {}).get("profile") or {}).get("timings_ms") or {}
+        total = timings.get("total")
+        return f"{total:.0f}" if isinstance(total, int | float) else "-"
+
+    @property
+    def splits_per_node(self) -> str:
+        """How many splits each node read, e.g. ``node-1: 5, node-2: 5``."""
+        splits = ((self.answer or {}).get("profile") or {}).get("splits") or []
+        counts = Counter(str(split.get("node")) for split in splits)
+        return ", ".join(f"{node}: {count}" for node, count in sorted(counts.items())) or "-"
+
+
+def _difference(comparison: Comparison) -> str:
+    """The comparison's summary; one wrong row (a wrong aggregate, say) is shown in full."""
+    summary = comparison.summary()
+    if len(comparison.missing) == 1 and len(comparison.extra) == 1:
+        expected, actual = (
+            "(" + ", ".join(format_value(value) for value in row) + ")"
+            for row in (comparison.missing[0], comparison.extra[0])
+        )
+        summary += f": expected {expected}, got {actual}"
+    return summary
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """Every run of one case, the oracle's first."""
+
+    case: SpecCase
+    strategies: tuple[str, ...]
+    runs: tuple[Run, ...]
+    oracle_answers: Mapping[Format, Answer]
+
+    @property
+    def failures(self) -> list[Run]:
+        """The runs that failed, in matrix order."""
+        return [run for run in self.runs if run.failed]
+
+    def summary(self) -> str:
+        """One line: how many engine runs matched, or which failed and why."""
+        failures = self.failures
+        if not failures:
+            references = "the oracle, the expected table" if self.case.expected else "the oracle"
+            return (
+                f"all {len(self.oracle_answers) * len(self.strategies)} runs "
+                f"({', '.join(self.oracle_answers)} x {len(self.strategies)} strategies) "
+                f"match {references} and each other"
+            )
+        named = "; ".join(f"{run.format}/{run.strategy}: {run.verdict}" for run in failures[:_NAMED_FAILURES])
+        more = f"; and {len(failures) - _NAMED_FAILURES} more" if len(failures) > _NAMED_FAILURES else ""
+        return f"{len(failures)} of {len(self.runs)} runs wrong: {named}{more}"
+
+
+def run_case(
+    case: SpecCase,
+    scans: Mapping[Format, str],
+    strategies: Sequence[str],
+    engine: Engine,
+    oracle: Oracle,
+) -> CaseReport:
+    """Run ``case`` in each of its formats (``scans`` gives each one's table function call).
+
+    Every engine query of the case (each format under each strategy) is sent at once, as
+    independent clients would send them, while the oracle answers each format in turn.
+    """
+    judge = _Judge(
+        CompareOptions(ordered=case.ordered, float_tolerance=case.tolerance),
+        case.expected.answer() if case.expected is not None else None,
+    )
+    queries = {fmt: case.query_over(scans[fmt]) for fmt in case.formats}
+    runs: list[Run] = []
+    oracle_answers: dict[Format, Answer] = {}
+    with ThreadPoolExecutor(max_workers=max(1, len(queries) * len(strategies))) as pool:
+        pending = {
+            (fmt, strategy): pool.submit(_ask, engine, query, {**case.pragma, STRATEGY_PRAGMA: strategy})
+            for fmt, query in queries.items()
+            for strategy in strategies
+        }
+        for fmt, query in queries.items():
+            reference = oracle_answers[fmt] = _oracle_answer(oracle, query, case, fmt)
+            runs.append(judge.oracle(fmt, reference))
+            baseline: tuple[str, Answer] | None = None
+            for strategy in strategies:
+                run = judge.engine(fmt, strategy, pending[fmt, strategy].result(), reference, baseline)
+                runs.append(run)
+                if baseline is None and run.answer is not None:
+                    baseline = (strategy, answer_from_json(run.answer))
+    return CaseReport(case, tuple(strategies), tuple(runs), oracle_answers)
+
+
+def _ask(engine: Engine, query: str, pragma: dict[str, Any]) -> Mapping[str, Any] | str:
+    """The engine's answer, or its error message."""
+    try:
+        return engine(query, pragma)
+    except LakeproofError as error:
+        return str(error)
+
+
+def _oracle_answer(oracle: Oracle, query: str, case: SpecCase, fmt: Format) -> Answer:
+    try:
+        return answer_from_duckdb(oracle.connection.sql(query))
+    except duckdb.Error as error:
+        first_line = str(error).splitlines()[0]
+        raise ConfigError(
+            f"the oracle (plain DuckDB) cannot run case {case.name!r} in {fmt}: {first_line}; "
+            f"fix the query at {case.source}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """Compares answers under one case's options, with its expected table if it has one."""
+
+    options: CompareOptions
+    expected: Answer | None
+
+    def oracle(self, fmt: Format, reference: Answer) -> Run:
+        """The oracle's run: checked against the expected table only."""
+        checks = () if self.expected is None else (self._check("expected table", self.expected, reference),)
+        return Run(fmt, ORACLE, None, len(reference.rows), None, checks)
+
+    def engine(
+        self,
+        fmt: Format,
+        strategy: str,
+        answer: Mapping[str, Any] | str,
+        reference: Answer,
+        baseline: tuple[str, Answer] | None,
+    ) -> Run:
+        """An engine run: checked against the oracle, the expected table and the first strategy."""
+        if isinstance(answer, str):
+            return Run(fmt, strategy, None, None, answer, ())
+        actual = answer_from_json(answer)
+        if answer.get("is_partial"):
+            # No node is lost here: a partial answer is a wrong answer, whatever its rows.
+            return Run(fmt, strategy, answer, len(actual.rows), "the answer is flagged partial", ())
+        checks = [self._check("oracle", reference, actual)]
+        if self.expected is not None:
+            checks.append(self._check("expected table", self.expected, actual))
+        if baseline is not None:
+            checks.append(self._check(baseline[0], baseline[1], actual))
+        return Run(fmt, strategy, answer, len(actual.rows), None, tuple(checks))
+
+    def _check(self, reference: str, expected: Answer, actual: Answer) -> Check:
+        return Check(reference, compare(expected, actual, self.options))

@@ -1,0 +1,13 @@
+"""YAML spec files read into pydantic models, every problem reported as one line.
+
+Dataset specs (``data/datasets``) and query specs (``data/specs``) share this: a file is parsed
+with ruamel.yaml's round-trip loader (which remembers the line of every key and list item),
+validated by a pydantic model, and the first problem is reported as
+``path:line: field: what to do``, the field written as in YAML (``columns[2].type``).
+"""
+
+from lakeproof.specfile.document import SpecDocument, load_document
+from lakeproof.specfile.messages import FieldError, Loc, Problem, first_problem
+from lakeproof.specfile.model import SpecModel
+
+__all__ = ["FieldError", "Loc", "Problem", "SpecDocument", "SpecModel", "first_problem", "load_document"]

@@ -1,0 +1,68 @@
+"""Formula answers over a 0..T-1 sequence, and bytes saved by pushdown from proxy statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from lakeproof.properties.formulas import aggregate_sql, aggregate_verdicts, top_sql, top_verdict
+from lakeproof.properties.pushdown import BytesRead, Saving, bytes_read
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 30_000])
+def test_formulas_match_duckdb_over_a_real_sequence(rows: int) -> None:
+    # The formulas are checked against DuckDB computing the same values from the rows themselves.
+    scan = f"range({rows}) AS t(id)"
+    with duckdb.connect() as con:
+        aggregate = {"values": [list(con.sql(aggregate_sql(scan, "id")).fetchone() or [])]}
+        top = {"values": [list(row) for row in con.sql(top_sql(scan, "id", 10)).fetchall()]}
+    assert all(verdict.holds for verdict in aggregate_verdicts(aggregate, rows))
+    assert top_verdict(top, rows, 10).holds
+
+
+def test_a_lost_file_breaks_count_and_sum_with_a_readable_message() -> None:
+    answer = {"values": [[95, "4465", 0, 99]]}  # rows 0..99 without 5 of them; SUM as exact text
+    wrong = [verdict.describe(100) for verdict in aggregate_verdicts(answer, 100) if not verdict.holds]
+    assert wrong == [
+        "COUNT(*) is 95, expected T = 100 (T = 100 rows)",
+        "SUM is 4,465, expected T(T-1)/2 = 4,950 (T = 100 rows)",
+    ]
+
+
+def test_a_wrong_top_n_is_caught() -> None:
+    verdict = top_verdict({"values": [[99], [97], [96]]}, 100, 3)
+    assert not verdict.holds
+    assert verdict.describe(100) == "top 3 is [99, 97, 96], expected T-1 .. T-3 = [99, 98, 97] (T = 100 rows)"
+
+
+def stats(by_operation: dict[str, tuple[int, int]], by_listener: dict[str, int]) -> dict[str, Any]:
+    return {
+        "by_operation": {op: {"requests": r, "bytes": b} for op, (r, b) in by_operation.items()},
+        "by_listener": {name: {"bytes": b} for name, b in by_listener.items()},
+    }
+
+
+def test_bytes_read_is_the_difference_of_data_operations() -> None:
+    before = stats({"GET": (2, 1000), "LIST": (1, 300)}, {"coordinator": 1300})
+    after = stats(
+        {"GET": (3, 1500), "RANGE_GET": (4, 4000), "LIST": (2, 600)},
+        {"coordinator": 2100, "node-1": 4000, "node-2": 0},
+    )
+    measured = bytes_read("q", before, after)
+    assert measured == BytesRead("q", 4500, 5, {"coordinator": 800, "node-1": 4000})
+
+
+def test_saving_passes_or_says_how_much_was_saved() -> None:
+    full = BytesRead("full scan", 10_000, 10, {})
+    assert Saving(full, BytesRead("one column", 2_000, 10, {})).problems(at_least=0.75) == []
+    assert Saving(full, BytesRead("one column", 4_000, 10, {})).problems(at_least=0.75) == [
+        "'one column' read 4,000 of the full scan's 10,000 bytes: 60% fewer, expected at least 75% fewer"
+    ]
+    assert Saving(full, BytesRead("no pushdown", 10_000, 10, {})).problems(at_least=0.0) == [
+        "'no pushdown' read 10,000 bytes, not fewer than the full scan's 10,000: nothing was pushed down"
+    ]
+    assert Saving(BytesRead("full scan", 0, 0, {}), full).problems(0.5) == [
+        "the full scan 'full scan' read no bytes, so there is nothing to compare with"
+    ]
