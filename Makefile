@@ -8,7 +8,7 @@ PROCESSES ?= 2
 # pabot starts its workers as plain `robot`: the venv's must come first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: venv test acceptance lint docs bench clean
+.PHONY: venv test acceptance acceptance-slow lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,15 @@ venv: $(STAMP)
 test: venv
 	$(BIN)/pytest
 
-## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot
+PABOT := $(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml
+
+## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`)
 acceptance: venv
-	$(BIN)/pabot --processes $(PROCESSES) --pabotlibport 0 --outputdir $(RESULTS) --xunit xunit.xml --exclude slow suites
+	$(PABOT) --exclude slow suites
+
+## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
+acceptance-slow: venv
+	$(PABOT) --include slow suites
 
 ## lint: ruff, mypy and robocop
 lint: venv
