@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from lakeproof.datagen.domain import to_scalar
 from lakeproof.datagen.types import IDENTIFIER, is_nested, leaf_type, parse_type, type_name
 from lakeproof.errors import ConfigError
-from lakeproof.specfile import FieldError, SpecModel, first_problem
+from lakeproof.specfile import FieldError, SpecModel, first_problem, reject_duplicate_names
 
 Format = Literal["parquet", "csv", "ndjson"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -209,14 +209,7 @@ class DatasetSpec(SpecModel):
         return self
 
     def _check_column_names(self) -> None:
-        seen: dict[str, int] = {}
-        for index, column in enumerate(self.columns):
-            if column.name in seen:
-                raise FieldError(
-                    ("columns", index, "name"),
-                    f"duplicate column name {column.name!r} (also columns[{seen[column.name]}]); rename one",
-                )
-            seen[column.name] = index
+        reject_duplicate_names([column.name for column in self.columns], "columns", "column")
 
     def _check_csv_columns(self) -> None:
         if "csv" not in self.formats:

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from lakeproof.compare import Answer, CompareOptions, answer_from_json
 from lakeproof.datagen import Format
-from lakeproof.specfile import FieldError, SpecModel
+from lakeproof.specfile import FieldError, SpecModel, reject_duplicate_names
 
 SCAN = "{scan}"
 """Where a query reads the dataset; replaced by the scan of the format under test."""
@@ -158,14 +158,7 @@ class QuerySpecFile(SpecModel):
     def _consistent(self, info: ValidationInfo) -> QuerySpecFile:
         if MATRIX_PRAGMA in self.pragma:
             raise FieldError(("pragma", MATRIX_PRAGMA), _MATRIX_PRAGMA_MESSAGE)
-        seen: dict[str, int] = {}
-        for index, case in enumerate(self.cases):
-            if case.name in seen:
-                raise FieldError(
-                    ("cases", index, "name"),
-                    f"duplicate case name {case.name!r} (also cases[{seen[case.name]}]); rename one",
-                )
-            seen[case.name] = index
+        reject_duplicate_names([case.name for case in self.cases], "cases", "case")
         datasets: Mapping[str, tuple[Format, ...]] | None = (info.context or {}).get(DATASETS_CONTEXT)
         if datasets is not None:
             self._check_dataset(datasets)

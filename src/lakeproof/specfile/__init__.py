@@ -8,6 +8,15 @@ validated by a pydantic model, and the first problem is reported as
 
 from lakeproof.specfile.document import SpecDocument, load_document
 from lakeproof.specfile.messages import FieldError, Loc, Problem, first_problem
-from lakeproof.specfile.model import SpecModel
+from lakeproof.specfile.model import SpecModel, reject_duplicate_names
 
-__all__ = ["FieldError", "Loc", "Problem", "SpecDocument", "SpecModel", "first_problem", "load_document"]
+__all__ = [
+    "FieldError",
+    "Loc",
+    "Problem",
+    "SpecDocument",
+    "SpecModel",
+    "first_problem",
+    "load_document",
+    "reject_duplicate_names",
+]
