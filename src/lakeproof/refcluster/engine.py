@@ -34,8 +34,6 @@ from typing import Any
 
 import distributed
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
@@ -134,6 +132,8 @@ class _Planned:
     files: list[FileInfo]
     groups: list[SplitGroup]
     footers: dict[str, bytes]
+    # Column names (lower case) when the source is Parquet and every file's footer was read.
+    schema: frozenset[str] | None
 
 
 class Engine:
@@ -229,7 +229,7 @@ class Engine:
         pragma, analysis = self._prepare(body)
         deadline = time.time() + pragma.query_timeout_s
         planned = self._plan_sources(analysis, pragma, deadline)
-        if schemas := _parquet_schemas(planned):
+        if schemas := {p.source.index: p.schema for p in planned if p.schema is not None}:
             analysis = analysis.with_schemas(schemas)
             for planned_source in planned:
                 planned_source.source = analysis.sources[planned_source.source.index]
@@ -310,6 +310,7 @@ class Engine:
                     files,
                     groups,
                     {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
+                    _parquet_schema(source, files, reader),
                 )
             )
         return planned
@@ -553,21 +554,13 @@ class _Dispatch:
             )
 
 
-def _parquet_schemas(planned: Sequence[_Planned]) -> dict[int, frozenset[str]]:
-    """Column names (lower case) of each Parquet source whose every file's footer was read."""
-    schemas = {}
-    for planned_source in planned:
-        files = planned_source.files
-        if planned_source.source.format != "parquet" or not all(
-            f.uri in planned_source.footers for f in files
-        ):
-            continue
-        names: set[str] = set()
-        for file in files:
-            footer = pq.read_metadata(pa.BufferReader(planned_source.footers[file.uri]))
-            names.update(name.lower() for name in footer.schema.to_arrow_schema().names)
-        schemas[planned_source.source.index] = frozenset(names)
-    return schemas
+def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectReader) -> frozenset[str] | None:
+    """Column names (lower case) of a Parquet source from the footers planning already parsed."""
+    if source.format != "parquet" or not all(file.uri in reader.footers for file in files):
+        return None
+    return frozenset(
+        name.lower() for file in files for name in reader.footers[file.uri].schema.to_arrow_schema().names
+    )
 
 
 def _first_completed(futures: list[Any]) -> set[Any]:
