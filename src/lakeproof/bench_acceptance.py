@@ -92,35 +92,43 @@ def _leftovers(ports_before: set[int]) -> tuple[int, int]:
     return len(lab_processes()), len(listening_loopback_ports() - ports_before)
 
 
-def run_acceptance(argv: Sequence[str], cwd: Path) -> AcceptanceRun:
-    """Run ``argv`` to completion and measure it."""
-    ports_before = listening_loopback_ports()
-    began = time.perf_counter()
-    completed = subprocess.run(
+def _start(argv: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start a suite run quietly, in its own process group (like a job in a terminal)."""
+    return subprocess.Popen(
         list(argv),
         cwd=cwd,
         env=_environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        timeout=_RUN_TIMEOUT_S,
-        check=False,
+        start_new_session=True,
     )
+
+
+def _kill_if_running(process: subprocess.Popen[bytes]) -> None:
+    """A run that outlived its deadline (or whose caller failed) is killed with its process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def run_acceptance(argv: Sequence[str], cwd: Path) -> AcceptanceRun:
+    """Run ``argv`` to completion and measure it."""
+    ports_before = listening_loopback_ports()
+    began = time.perf_counter()
+    process = _start(argv, cwd)
+    try:
+        rc = process.wait(timeout=_RUN_TIMEOUT_S)
+    finally:
+        _kill_if_running(process)
     seconds = time.perf_counter() - began
-    return AcceptanceRun(seconds, completed.returncode, *_leftovers(ports_before))
+    return AcceptanceRun(seconds, rc, *_leftovers(ports_before))
 
 
 def interrupt_acceptance(argv: Sequence[str], cwd: Path, start_timeout: float = 120.0) -> AcceptanceRun:
     """Start ``argv``, press Ctrl-C once its first cluster is up, and measure what is left behind."""
     ports_before = listening_loopback_ports()
     began = time.perf_counter()
-    process = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=_environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, like a job in a terminal
-    )
+    process = _start(argv, cwd)
     try:
         wait_until(
             lambda: any("lakeproof.refcluster" in " ".join(p.info["cmdline"] or ()) for p in lab_processes()),
@@ -130,8 +138,6 @@ def interrupt_acceptance(argv: Sequence[str], cwd: Path, start_timeout: float = 
         os.killpg(process.pid, signal.SIGINT)
         rc = process.wait(timeout=_RUN_TIMEOUT_S)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        _kill_if_running(process)
     seconds = time.perf_counter() - began
     return AcceptanceRun(seconds, rc, *_leftovers(ports_before))
