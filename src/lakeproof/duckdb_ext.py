@@ -1,13 +1,29 @@
-"""DuckDB extensions loaded from their PyPI wheels: the build machines cannot download them."""
+"""DuckDB in this process: one shared in-memory database, and extensions loaded from their
+PyPI wheels (the build machines cannot download them)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from pathlib import Path
 
 import duckdb
 
 from lakeproof.errors import ConfigError
+
+
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
+def duckdb_session() -> duckdb.DuckDBPyConnection:
+    """A new connection to this process's one in-memory DuckDB database; close it after use.
+
+    Opening a database costs 10-40 ms, a cursor on an open one nothing. Registered tables and
+    temporary views belong to the connection, so concurrent sessions do not see each other's.
+    """
+    return _database().cursor()
 
 
 def extension_path(name: str) -> Path:

@@ -466,8 +466,10 @@ def test_known_schemas_attribute_unqualified_join_columns() -> None:
     [
         # k is in both schemas: only a qualifier could say which source it means.
         (f"SELECT k FROM {READ_FACTS}, {READ_DIMS}", {0: FACTS_SCHEMA, 1: DIMS_SCHEMA}),
-        # A subquery's columns are not known: it could bind the name as well.
-        (f"SELECT g FROM {READ_FACTS}, (SELECT 1 AS x) s", {0: FACTS_SCHEMA}),
+        # A subquery's star: its columns are not worked out here, and this one does bind g.
+        (f"SELECT g FROM {READ_FACTS}, (SELECT * FROM (SELECT 1 AS g) t) s", {0: FACTS_SCHEMA}),
+        # g may be the select alias (GROUP BY) or a column of the subquery, whose columns are unknown.
+        (f"SELECT k AS g FROM {READ_FACTS}, (SELECT * FROM (SELECT 1 AS x) t) s GROUP BY g", {0: FACTS_SCHEMA}),
         # One source's schema is unknown (not read): no guessing.
         (f"SELECT g FROM {READ_FACTS}, {READ_DIMS}", {0: FACTS_SCHEMA}),
     ],
@@ -482,3 +484,34 @@ def test_correlated_subquery_binds_inner_scope_first() -> None:
     facts, dims = analyse(sql).with_schemas({0: FACTS_SCHEMA, 1: DIMS_SCHEMA}).sources
     assert facts.columns == ["g", "k"]
     assert dims.columns == ["k", "label"]
+
+
+def test_named_subquery_and_cte_columns_take_part_in_binding() -> None:
+    sql = (
+        f"WITH per_key AS (SELECT k AS key, count(*) AS n FROM {READ_FACTS} GROUP BY key) "
+        f"SELECT label, n, x FROM {READ_DIMS}, per_key, (SELECT 1 AS x) s WHERE k = key"
+    )
+    dims, facts = analyse(sql).with_schemas({0: DIMS_SCHEMA, 1: FACTS_SCHEMA}).sources  # FROM before WITH
+    assert facts.columns == ["k"]
+    assert dims.columns == ["label", "k"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "columns"),
+    [
+        # Not a column of the file: the GROUP BY name is the select alias.
+        (f"SELECT i AS bucket, count(label) FROM {READ_FACTS}, {READ_DIMS} GROUP BY bucket", ["i"]),
+        # Also a column of the file: DuckDB binds the column, as it would here.
+        (f"SELECT i AS g, count(label) FROM {READ_FACTS}, {READ_DIMS} GROUP BY g", ["i", "g"]),
+    ],
+)
+def test_schemas_tell_a_select_alias_from_a_column(sql: str, columns: list[str]) -> None:
+    assert analyse(sql).sources[0].columns is None
+    assert analyse(sql).with_schemas({0: FACTS_SCHEMA, 1: DIMS_SCHEMA}).sources[0].columns == columns
+
+
+def test_star_of_an_exists_body_reads_only_the_columns_it_uses() -> None:
+    sql = f"SELECT g FROM {READ_FACTS} f WHERE EXISTS (SELECT * FROM {READ_DIMS} d WHERE d.k = f.k)"
+    assert analyse(sql).sources[1].columns == ["k"]
+    grouped = sql.replace("f.k)", "f.k GROUP BY d.k)")
+    assert analyse(grouped).sources[1].columns is None  # the star is evaluated per group there

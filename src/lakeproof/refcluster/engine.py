@@ -35,6 +35,7 @@ from typing import Any
 import distributed
 import duckdb
 
+from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
@@ -267,41 +268,60 @@ class Engine:
             raise BadRequestError(str(exc)) from None
 
     def _plan_sources(self, analysis: Analysis, pragma: Pragma, deadline: float) -> list[_Planned]:
-        options = pragma.split_options
+        """List every source's objects, read the metadata splits need, plan and coalesce splits.
+
+        Listings, footers and headers of all sources are read side by side (each read is mostly
+        waiting), and once per query: a self-join lists its glob and reads its footers once.
+        """
         reader = ObjectReader(
             self.config.readers[COORDINATOR], self.retry_policy(pragma), deadline, SplitStats(-1)
         )
+        globs = list(
+            dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
+        )
+        listed = dict(
+            zip(globs, self._metadata_pool.map(lambda glob: reader.list_objects(*glob), globs), strict=True)
+        )
+        files_of = {
+            source.index: [file for uri in source.uris for file in listed[uri, source.format]]
+            for source in analysis.sources
+        }
+        for source in analysis.sources:
+            if not files_of[source.index]:
+                raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
+        every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
+        parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
+        row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
+            zip(
+                (file.uri for file in parquet),
+                self._metadata_pool.map(lambda file: parquet_row_groups(reader, file), parquet),
+                strict=True,
+            )
+        )
+        csv = (
+            [file for file in every_file if file.format == "csv" and file.size > 0]
+            if pragma.split_csv
+            else []
+        )
+        headers = {
+            file.uri: header
+            for file, header in zip(
+                csv, self._metadata_pool.map(lambda file: csv_header(reader, file), csv), strict=True
+            )
+            if header is not None
+        }
         planned: list[_Planned] = []
         next_split, next_group = 0, 0
         for source in analysis.sources:
-            files = [file for uri in source.uris for file in reader.list_objects(uri, source.format)]
-            if not files:
-                raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
-            parquet = [file for file in files if file.format == "parquet" and file.size > 0]
-            row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
-                zip(
-                    (file.uri for file in parquet),
-                    self._metadata_pool.map(lambda file: parquet_row_groups(reader, file), parquet),
-                    strict=True,
-                )
-            )
-            headers: dict[str, str] = {}
-            for file in files:
-                if (
-                    file.format == "csv"
-                    and pragma.split_csv
-                    and file.size > 0
-                    and (header := csv_header(reader, file)) is not None
-                ):
-                    headers[file.uri] = header
+            files = files_of[source.index]
             splits = [
                 dataclasses.replace(split, id=next_split + index)
-                for index, split in enumerate(plan_splits(files, row_groups, headers, options))
+                for index, split in enumerate(plan_splits(files, row_groups, headers, pragma.split_options))
             ]
             next_split += len(splits)
             groups = [
                 SplitGroup(next_group + index, group.splits)
-                for index, group in enumerate(coalesce(splits, options))
+                for index, group in enumerate(coalesce(splits, pragma.split_options))
             ]
             next_group += len(groups)
             planned.append(
@@ -340,7 +360,7 @@ class Engine:
         answer = self._merge(plan.analysis, plan.planned, results)
         merged_at = time.monotonic()
         response: dict[str, Any] = {
-            **_answer_json(answer),
+            **answer,
             "is_partial": bool(missing),
         }
         warnings = list(plan.assignment.warnings)
@@ -379,20 +399,21 @@ class Engine:
 
     def _merge(
         self, analysis: Analysis, planned: Sequence[_Planned], results: Sequence[NodeResult]
-    ) -> duckdb.DuckDBPyRelation:
-        connection = duckdb.connect()
-        names: dict[int, str] = {}
-        for planned_source in planned:
-            index = planned_source.source.index
-            names[index] = f"__source_{index}"
-            tables = [result.tables[index] for result in results if index in result.tables]
-            register_node_tables(connection, names[index], tables)
-        sql = (
-            self.config.defects.merge_sql(analysis.merge_sql(names[0]))
-            if analysis.mode == "fragment"
-            else analysis.final_sql(names)
-        )
-        return connection.sql(sql)
+    ) -> dict[str, Any]:
+        """The answer: the fragment's merge SQL, or the query itself, over the nodes' tables."""
+        with duckdb_session() as connection:
+            names: dict[int, str] = {}
+            for planned_source in planned:
+                index = planned_source.source.index
+                names[index] = f"__source_{index}"
+                tables = [result.tables[index] for result in results if index in result.tables]
+                register_node_tables(connection, names[index], tables)
+            sql = (
+                self.config.defects.merge_sql(analysis.merge_sql(names[0]))
+                if analysis.mode == "fragment"
+                else analysis.final_sql(names)
+            )
+            return _answer_json(connection.sql(sql))
 
     def node_task(
         self,

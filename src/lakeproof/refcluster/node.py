@@ -9,7 +9,6 @@ plain scan) over the splits' rows with DuckDB, and send back the Arrow result pl
 
 from __future__ import annotations
 
-import functools
 import tempfile
 import threading
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.errors import QueryCancelledError
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
@@ -91,20 +91,6 @@ class NodeResult:
     node: str
     tables: dict[int, NodeTable] = field(default_factory=dict)
     splits: list[SplitStats] = field(default_factory=list)
-
-
-@functools.cache
-def _database() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect()
-
-
-def duckdb_session() -> duckdb.DuckDBPyConnection:
-    """A new connection to this process's one in-memory DuckDB database; close it after use.
-
-    Opening a database costs 10-40 ms, a cursor on an open one nothing. Registered tables and
-    temporary views belong to the connection, so concurrent sessions do not see each other's.
-    """
-    return _database().cursor()
 
 
 def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:

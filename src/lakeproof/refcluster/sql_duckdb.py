@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from lakeproof.duckdb_ext import duckdb_session
+
 _EMPTY_FROM = {"type": "EMPTY", "alias": "", "sample": None, "query_location": 18446744073709551615}
 _STAR_CLASSES = {"STAR", "COLUMNS"}
 
@@ -25,7 +27,7 @@ class StatementProblem(Exception):
 
 def check_single_select(sql: str) -> None:
     """Raises StatementProblem unless `sql` is one statement DuckDB parses as a SELECT."""
-    with duckdb.connect() as con:
+    with duckdb_session() as con:
         try:
             statements = con.extract_statements(sql)
         except duckdb.ParserException as error:
@@ -46,7 +48,7 @@ def output_names(sql: str) -> list[str | None] | None:
     names an item by its alias, else a column reference by its last name part, else by the
     parsed expression's text, which ``json_deserialize_sql`` reproduces for a one-item SELECT.
     """
-    with duckdb.connect() as con:
+    with duckdb_session() as con:
         serialized = json.loads(con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()[0])  # type: ignore[index]
         if serialized.get("error"):
             return None
@@ -85,7 +87,7 @@ def _item_name(con: duckdb.DuckDBPyConnection, node: dict[str, Any], item: dict[
 @functools.cache
 def aggregate_function_names() -> frozenset[str]:
     """Lower-case names of every aggregate function DuckDB knows (including aliases like ``mean``)."""
-    with duckdb.connect() as con:
+    with duckdb_session() as con:
         rows = con.sql(
             "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'"
         ).fetchall()

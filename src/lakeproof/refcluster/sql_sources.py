@@ -1,12 +1,13 @@
 """The files a query reads: its table-function calls, the columns it needs from each and the
 WHERE conjuncts a scan can apply on its own (projection and filter pushdown).
 
-No schema is known when a query is analysed, so an unqualified column is attributed to a
-source only when exactly one FROM item is in reach (its own SELECT's, plus those of the
-enclosing SELECTs a correlated subquery can see). When that is not certain the source's
-``columns`` is None (read them all) and no conjunct using the column is pushed: a scan that
-reads too much is slower, one that names a column the file lacks is wrong. Qualify columns
-(``l.l_orderkey``) in multi-source queries to get the narrowest scans.
+An unqualified column is attributed to a source when exactly one FROM item is in reach (its
+own SELECT's, plus those of the enclosing SELECTs a correlated subquery can see), or, once the
+Parquet footers give the sources' schemas, when the scoping rules DuckDB binds by say which
+item has it. When that is not certain the source's ``columns`` is None (read them all) and no
+conjunct using the column is pushed: a scan that reads too much is slower, one that names a
+column the file lacks is wrong. Qualify columns (``l.l_orderkey``) in multi-source queries over
+CSV or NDJSON to get the narrowest scans.
 """
 
 from __future__ import annotations
@@ -201,8 +202,9 @@ class _Resolver:
     """Resolves column references to sources, following the scoping rules DuckDB applies.
 
     With ``schemas``, an unqualified column among several FROM items goes to the one item of
-    the nearest SELECT whose schema has it, as DuckDB binds it; only when every item of that
-    SELECT is a source with a known schema (a subquery's columns are not known here).
+    the nearest SELECT whose columns have it, as DuckDB binds it; only when the columns of
+    every item of that SELECT are known: a source's from its schema, a subquery's or CTE's
+    from a projection that names each column (not a star).
     """
 
     def __init__(self, calls: list[exp.Table], schemas: Schemas | None = None) -> None:
@@ -249,29 +251,81 @@ class _Resolver:
             return (
                 _Resolved(source=reach[0].source, path=parts) if reach[0].source is not None else _Resolved()
             )
-        if alias == "column" and not whole_row and (owner := self._by_schema(column, name)) is not None:
-            return _Resolved(source=owner, path=parts)
+        if not whole_row and alias != "alias":
+            binding = self._by_schema(column, parts)
+            if isinstance(binding, _Resolved):
+                return binding
+            if binding == "nowhere" and alias == "either":
+                return _Resolved()  # no FROM item has such a column: the name is the select alias
         ambiguous = tuple(item.source for item in reach if item.source is not None)
         return _Resolved(ambiguous=ambiguous, alias_or_column=alias == "either")
 
-    def _by_schema(self, column: exp.Column, name: str) -> int | None:
-        """The source whose schema binds `name`, scope by scope outward; None when not certain."""
+    def _by_schema(self, column: exp.Column, parts: tuple[str, ...]) -> _Resolved | Literal["nowhere"] | None:
+        """What binds the column named ``parts[0]``, scope by scope outward, as DuckDB binds it.
+
+        None when not certain: some FROM item of a scope on the way has columns not known here.
+        "nowhere" when every scope is known and none has the name.
+        """
+        name = parts[0].lower()
         parent = column.parent
         while parent is not None and not isinstance(parent, exp.CTE):
             if isinstance(parent, exp.Select):
                 items = [item for item in self.items(parent) if not contains(item.node, column)]
-                schemas = {
-                    item.source: self._schemas[item.source]
-                    for item in items
-                    if item.source is not None and item.source in self._schemas
-                }
-                if len(schemas) != len(items):
-                    return None  # a subquery or a source of unknown schema could bind it too
-                owners = [source for source, schema in schemas.items() if name in schema]
+                known = [(item, self._item_columns(item)) for item in items]
+                if any(columns is None for _, columns in known):
+                    return None
+                owners = [item for item, columns in known if columns is not None and name in columns]
+                if len(owners) > 1:
+                    return None  # DuckDB calls it ambiguous; reading everything keeps that error
                 if owners:
-                    return owners[0] if len(owners) == 1 else None
+                    owner = owners[0].source
+                    # A subquery's or CTE's column: nothing to read for it from a file.
+                    return _Resolved(source=owner, path=parts) if owner is not None else _Resolved()
             parent = parent.parent
+        return "nowhere"
+
+    def _item_columns(self, item: _Item) -> frozenset[str] | None:
+        """Lower-case column names `item` provides, or None when they are not known here."""
+        if item.source is not None:
+            return self._schemas.get(item.source)
+        if isinstance(item.node, exp.Subquery):
+            return _output_columns(item.node.this, item.node.alias_column_names)
+        if isinstance(item.node, exp.Table) and (cte := _cte_named(item.node)) is not None:
+            return _output_columns(cte.this, cte.alias_column_names)
         return None
+
+
+def _cte_named(table: exp.Table) -> exp.CTE | None:
+    """The CTE that `table` (a plain table name) refers to: the nearest WITH defining its name."""
+    if table.args.get("db"):
+        return None
+    name = table.name.lower()
+    parent = table.parent
+    while parent is not None:
+        with_ = parent.args.get("with_")
+        if isinstance(with_, exp.With):
+            cte = next((cte for cte in with_.expressions if cte.alias_or_name.lower() == name), None)
+            if cte is not None:
+                return cte
+        parent = parent.parent
+    return None
+
+
+def _output_columns(query: exp.Expr, renamed: list[str]) -> frozenset[str] | None:
+    """Lower-case output column names of a subquery or CTE body, when its projection names them."""
+    if renamed:
+        return frozenset(name.lower() for name in renamed)
+    while isinstance(query, exp.SetOperation | exp.Subquery | exp.Paren):
+        query = query.this  # a set operation's columns are named by its first query
+    if not isinstance(query, exp.Select):
+        return None
+    names = []
+    for projection in query.expressions:
+        stars = [star for star in projection.find_all(exp.Star) if not isinstance(star.parent, exp.Count)]
+        if stars or projection.find(exp.Columns) is not None or not projection.alias_or_name:
+            return None  # a star's or an unnamed expression's columns depend on the data
+        names.append(projection.alias_or_name.lower())
+    return frozenset(names)
 
 
 def _alias_status(column: exp.Column, name: str) -> Literal["column", "alias", "either"]:
@@ -350,6 +404,8 @@ def _star_needs(select: exp.Select, resolver: _Resolver, needs: list[_Needs]) ->
     for node in select.find_all(exp.Star, exp.Columns):
         if node.find_ancestor(exp.Select) is not select or isinstance(node.parent, exp.Count):
             continue
+        if node.parent is select and _tests_existence_only(select):
+            continue
         if isinstance(node, exp.Star) and isinstance(node.parent, exp.Column) and node.parent.table:
             qualifier = node.parent.table.lower()
             everything([item for item in items if item.alias == qualifier])
@@ -365,6 +421,14 @@ def _star_needs(select: exp.Select, resolver: _Resolver, needs: list[_Needs]) ->
                     needs[item.source].add(identifier.name)
             if len(left) > 1:
                 everything(left)
+
+
+def _tests_existence_only(select: exp.Select) -> bool:
+    """True for an ``EXISTS (SELECT ...)`` body whose projection is never evaluated (TPC-H's
+    ``EXISTS (SELECT * ...)``); grouping could make a star projection an error, so it counts."""
+    return isinstance(select.parent, exp.Exists) and not any(
+        select.args.get(clause) for clause in ("group", "having", "qualify")
+    )
 
 
 def _conjuncts(condition: exp.Expr) -> Iterator[exp.Expr]:
