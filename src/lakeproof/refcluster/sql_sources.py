@@ -251,7 +251,7 @@ class _Resolver:
             return (
                 _Resolved(source=reach[0].source, path=parts) if reach[0].source is not None else _Resolved()
             )
-        if not whole_row and alias != "alias":
+        if not whole_row:
             binding = self._by_schema(column, parts)
             if isinstance(binding, _Resolved):
                 return binding
@@ -304,9 +304,9 @@ def _cte_named(table: exp.Table) -> exp.CTE | None:
     while parent is not None:
         with_ = parent.args.get("with_")
         if isinstance(with_, exp.With):
-            cte = next((cte for cte in with_.expressions if cte.alias_or_name.lower() == name), None)
-            if cte is not None:
-                return cte
+            for cte in with_.expressions:
+                if isinstance(cte, exp.CTE) and cte.alias_or_name.lower() == name:
+                    return cte
         parent = parent.parent
     return None
 
