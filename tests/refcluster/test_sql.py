@@ -469,7 +469,7 @@ def test_known_schemas_attribute_unqualified_join_columns() -> None:
         # A subquery's star: its columns are not worked out here, and this one does bind g.
         (f"SELECT g FROM {READ_FACTS}, (SELECT * FROM (SELECT 1 AS g) t) s", {0: FACTS_SCHEMA}),
         # g may be the select alias (GROUP BY) or a column of the subquery, whose columns are unknown.
-        (f"SELECT k AS g FROM {READ_FACTS}, (SELECT * FROM (SELECT 1 AS x) t) s GROUP BY g", {0: FACTS_SCHEMA}),
+        (f"SELECT k AS g FROM {READ_FACTS}, (SELECT * FROM (SELECT 1 AS x)) s GROUP BY g", {0: FACTS_SCHEMA}),
         # One source's schema is unknown (not read): no guessing.
         (f"SELECT g FROM {READ_FACTS}, {READ_DIMS}", {0: FACTS_SCHEMA}),
     ],
