@@ -30,37 +30,35 @@ from lakeproof.refcluster.storage import (
     ObjectReader,
     Predicate,
     RangeReader,
+    copy_parquet_split,
     csv_header,
     format_of,
     glob_match,
     parquet_metadata,
     parquet_row_groups,
     prune_row_groups,
-    read_parquet_split,
     read_text_split,
 )
+
+from .memory_reader import MemoryReader
 
 FAST = RetryPolicy(initial_backoff_s=0.01, read_timeout_s=5.0)
 """Real attempts with backoffs short enough for tests."""
 
 
-class MemoryReader(RangeReader):
-    """A RangeReader over in-memory objects that records every range it is asked for."""
-
-    def __init__(self, objects: dict[str, bytes]):
-        super().__init__(SplitStats(id=0))
-        self.objects = objects
-        self.reads: list[tuple[str, int, int]] = []
-
-    def head(self, uri: str) -> int:
-        return len(self.objects[uri])
-
-    def read_range(self, uri: str, start: int, end: int) -> bytes:
-        self.reads.append((uri, start, end))
-        data = self.objects[uri][start:end]
-        self.stats.attempts += 1
-        self.stats.bytes += len(data)
-        return data
+def read_split(
+    reader: RangeReader,
+    split: Split,
+    directory: Path,
+    columns: Sequence[str] | None = None,
+    predicates: Sequence[Predicate] = (),
+) -> pa.Table:
+    """The split as a node sees it: its local copy, read back by pyarrow (another reader than DuckDB)."""
+    copy = directory / f"split-{split.id}.parquet"
+    rows = copy_parquet_split(reader, split, copy, columns, predicates)
+    table = pq.read_table(copy, columns=list(columns) if columns is not None else None)
+    assert table.num_rows == rows
+    return table
 
 
 def byte_range_splits(uri: str, file_format: Format, data: bytes, cuts: Sequence[int]) -> list[Split]:
@@ -231,14 +229,14 @@ def test_a_footer_longer_than_the_guess_costs_one_more_read(
     ]
 
 
-def test_a_split_reads_its_row_groups_and_columns_only(sample: pa.Table) -> None:
+def test_a_split_reads_its_row_groups_and_columns_only(sample: pa.Table, tmp_path: Path) -> None:
     data = parquet_bytes(sample, 1000)
     uri = "s3://lake/t/f.parquet"
     reader = MemoryReader({uri: data})
     parquet_row_groups(reader, FileInfo(uri, "parquet", len(data)))
     footer_reads = len(reader.reads)
     split = Split(id=3, uri=uri, format="parquet", offset=0, length=0, file_size=len(data), row_groups=(1, 2))
-    table = read_parquet_split(reader, split, ["id", "score"])
+    table = read_split(reader, split, tmp_path, ["id", "score"])
     assert table == sample.select(["id", "score"]).slice(1000, 2000)
     assert reader.stats.rows == 2000
     chunk_reads = reader.reads[footer_reads:]
@@ -246,18 +244,20 @@ def test_a_split_reads_its_row_groups_and_columns_only(sample: pa.Table) -> None
     assert sum(end - start for _, start, end in chunk_reads) < len(data) / 4
 
 
-def test_a_whole_file_split_reads_every_row_group(sample: pa.Table) -> None:
+def test_a_whole_file_split_reads_every_row_group(sample: pa.Table, tmp_path: Path) -> None:
     data = parquet_bytes(sample, 1500)
     uri = "s3://lake/t/f.parquet"
     split = Split(id=0, uri=uri, format="parquet", offset=0, length=len(data), file_size=len(data))
-    assert read_parquet_split(MemoryReader({uri: data}), split) == sample
+    assert read_split(MemoryReader({uri: data}), split, tmp_path) == sample
 
 
-def test_a_split_whose_row_groups_are_all_pruned_is_empty_with_the_schema(sample: pa.Table) -> None:
+def test_a_split_whose_row_groups_are_all_pruned_is_empty_with_the_schema(
+    sample: pa.Table, tmp_path: Path
+) -> None:
     data = parquet_bytes(sample, 1000)
     uri = "s3://lake/t/f.parquet"
     split = Split(id=0, uri=uri, format="parquet", offset=0, length=len(data), file_size=len(data))
-    table = read_parquet_split(MemoryReader({uri: data}), split, ["name"], [("id", ">", 10**6)])
+    table = read_split(MemoryReader({uri: data}), split, tmp_path, ["name"], [("id", ">", 10**6)])
     assert table.num_rows == 0
     assert table.schema == sample.select(["name"]).schema
 
@@ -528,7 +528,9 @@ def test_listing_is_retried_and_a_missing_object_is_not(lab: Lab, prefix: str) -
 
 
 @pytest.mark.component
-def test_parquet_split_through_the_proxy_reads_fewer_bytes(lab: Lab, prefix: str, sample: pa.Table) -> None:
+def test_parquet_split_through_the_proxy_reads_fewer_bytes(
+    lab: Lab, prefix: str, sample: pa.Table, tmp_path: Path
+) -> None:
     data = parquet_bytes(sample, 1000)
     key = f"{prefix}f.parquet"
     uri = put(lab, key, data)
@@ -544,7 +546,7 @@ def test_parquet_split_through_the_proxy_reads_fewer_bytes(lab: Lab, prefix: str
         file_size=file.size,
         row_groups=(3,),
     )
-    assert read_parquet_split(reader, split, ["id"]) == sample.select(["id"]).slice(3000)
+    assert read_split(reader, split, tmp_path, ["id"]) == sample.select(["id"]).slice(3000)
     assert proxy_stats(lab, prefix)["bytes"] == reader.stats.bytes < len(data) / 4
 
 

@@ -146,7 +146,9 @@ class Engine:
         self._client: Any = None
         if config.scheduler is not None:
             try:
-                self._client = distributed.Client(config.scheduler, timeout=30)  # type: ignore[no-untyped-call]
+                # Results straight from the workers: through the scheduler, every scanned row
+                # would cross a second connection and the scheduler's event loop.
+                self._client = distributed.Client(config.scheduler, timeout=30, direct_to_workers=True)  # type: ignore[no-untyped-call]
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")

@@ -9,9 +9,11 @@ plain scan) over the splits' rows with DuckDB, and send back the Arrow result pl
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +25,18 @@ from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.errors import QueryCancelledError
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
-from lakeproof.refcluster.storage import ObjectReader, Predicate, read_parquet_split, read_text_split
+from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
 
 SPLITS_TABLE = "__splits"
 """The relation name node SQL reads its splits' rows from."""
+_ROW = "__row"  # the stand-in column of a scan that needs no column
+_FETCHERS = 4  # splits of one task fetched at a time: enough to keep a proxy listener busy
+
+
+@functools.cache
+def _fetchers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(_FETCHERS, thread_name_prefix="split-fetch")
+
 
 # Node tasks executing in this process right now: what "a cancelled query leaves no work running"
 # is checked against (a cancelled Dask future says nothing about a thread still reading).
@@ -112,65 +122,111 @@ def _quoted(identifier: str) -> str:
     return f'"{escaped}"'
 
 
-def _text_split_table(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, data: bytes, scratch: Path, split: Split
+def _read_local(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], projection: str
 ) -> pa.Table:
+    """``projection`` over local split files, parsed by DuckDB with the query's own function and options."""
+    files = ", ".join("'{}'".format(str(path).replace("'", "''")) for path in paths)
+    options = f", {work.options_sql}" if work.options_sql else ""
+    # Function and options come from the analysed query itself; the paths are our own temp files.
+    return connection.sql(f"SELECT {projection} FROM {work.function}([{files}]{options})").to_arrow_table()  # noqa: S608
+
+
+def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, path: Path) -> pa.Table:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
-    path = scratch / f"split-{split.id}.{work.format}"
-    path.write_bytes(data)
-    options = f", {work.options_sql}" if work.options_sql else ""
-    # Function and options come from the analysed query itself; the path is our own temp file.
-    relation = connection.sql(f"SELECT * FROM {work.function}('{path}'{options})")  # noqa: S608
-    table = relation.to_arrow_table()
-    if work.columns is not None:
-        table = table.select(list(work.columns))
-    path.unlink()
-    return table
+    table = _read_local(connection, work, [path], "*")
+    return table.select(list(work.columns)) if work.columns is not None else table
+
+
+def _parquet_copies_table(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path]
+) -> pa.Table:
+    """The rows of the splits' local copies (``storage.copy_parquet_split``), needed columns only."""
+    if work.columns is None:
+        projection = "*"
+    elif work.columns:
+        projection = ", ".join(_quoted(column) for column in work.columns)
+    else:
+        projection = f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
+    return _read_local(connection, work, paths, projection)
 
 
 def _union(tables: list[pa.Table]) -> pa.Table:
     """The splits' rows as one table; a query that needs no column (``count(*)``) still counts rows."""
     if tables and tables[0].num_columns == 0:
         # DuckDB cannot scan a table without columns: stand in one all-NULL column per row.
-        return pa.table({"__row": pa.nulls(sum(table.num_rows for table in tables), pa.bool_())})
+        return pa.table({_ROW: pa.nulls(sum(table.num_rows for table in tables), pa.bool_())})
     return pa.concat_tables(tables, promote_options="permissive")
 
 
+@dataclass(frozen=True)
+class _Fetch:
+    """What fetching one split of a work needs; ``cancelled`` is checked before it starts."""
+
+    task: NodeTask
+    work: ScanWork
+    scratch: Path
+    footer_bytes: dict[str, bytes]
+    footers: dict[str, pq.FileMetaData]
+    cancelled: Callable[[], bool]
+
+    def __call__(self, split_and_stats: tuple[Split, SplitStats]) -> Path:
+        """The split as a local file: a Parquet copy, or a text split's aligned records."""
+        split, stats = split_and_stats
+        if self.cancelled():
+            raise QueryCancelledError(f"query cancelled while {self.task.node} was reading its splits")
+        reader = ObjectReader(
+            self.task.endpoint,
+            self.task.policy,
+            self.task.deadline,
+            stats,
+            footer_bytes=self.footer_bytes,
+            footers=self.footers,
+        )
+        path = self.scratch / f"split-{split.id}.{self.work.format}"
+        if self.work.format == "parquet":
+            stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
+        else:
+            path.write_bytes(read_text_split(reader, split))
+        return path
+
+
+def _fetch_all(fetch: _Fetch, items: list[tuple[Split, SplitStats]]) -> list[Path]:
+    """Every split fetched, in order; the first failure is raised once no fetch is running."""
+    futures = [_fetchers().submit(fetch, item) for item in items]
+    wait(futures, return_when=FIRST_EXCEPTION)
+    for future in futures:
+        future.cancel()  # those not started yet, after a failure
+    wait(futures)  # those started finish their split: nothing reads on after the task
+    for future in futures:
+        if not future.cancelled() and (error := future.exception()) is not None:
+            raise error
+    return [future.result() for future in futures]
+
+
 def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False) -> NodeResult:
-    """Read every split of ``task`` and run its SQL; checks ``cancelled`` between splits."""
+    """Read every split of ``task`` and run its SQL; a split not yet started when ``cancelled``
+    turns true is not read. Splits are fetched side by side (each fetch is mostly waiting on
+    storage), then parsed by DuckDB."""
     result = NodeResult(task.node)
     connection = duckdb_session()
     _count_running(+1)
     try:
         with tempfile.TemporaryDirectory(prefix="lakeproof-node-") as scratch:
             for work in task.works:
-                tables = []
+                stats = [SplitStats(split.id, node=task.node) for split in work.splits]
+                result.splits.extend(stats)
                 # Shared by this work's readers: each footer is parsed once, not once per split.
-                footer_bytes: dict[str, bytes] = dict(work.footers)
-                footers: dict[str, pq.FileMetaData] = {}
-                for split in work.splits:
-                    if cancelled():
-                        raise QueryCancelledError(f"query cancelled while {task.node} was reading its splits")
-                    stats = SplitStats(split.id, node=task.node)
-                    result.splits.append(stats)
-                    reader = ObjectReader(
-                        task.endpoint,
-                        task.policy,
-                        task.deadline,
-                        stats,
-                        footer_bytes=footer_bytes,
-                        footers=footers,
-                    )
-                    if work.format == "parquet":
-                        table = read_parquet_split(reader, split, work.columns, work.predicates)
-                    else:
-                        table = _text_split_table(
-                            connection, work, read_text_split(reader, split), Path(scratch), split
-                        )
-                    stats.rows = table.num_rows
-                    tables.append(table)
-                combined = _union(tables)
+                fetch = _Fetch(task, work, Path(scratch), dict(work.footers), {}, cancelled)
+                paths = _fetch_all(fetch, list(zip(work.splits, stats, strict=True)))
+                if work.format == "parquet":
+                    combined = _parquet_copies_table(connection, work, paths)
+                else:
+                    tables = [_text_split_table(connection, work, path) for path in paths]
+                    for split_stats, table in zip(stats, tables, strict=True):
+                        split_stats.rows = table.num_rows
+                    combined = _union(tables)
                 connection.register(SPLITS_TABLE, combined)
                 relation = connection.sql(work.node_sql)
                 types = tuple(str(kind) for kind in relation.types)
@@ -186,5 +242,8 @@ def run_on_worker(task: NodeTask, cancel_event: str) -> NodeResult:
     """``run_node_task`` inside a Dask worker, stopping when the coordinator sets ``cancel_event``."""
     import distributed  # noqa: PLC0415 - only worker processes need it here
 
-    event = distributed.Event(cancel_event)  # type: ignore[no-untyped-call]
+    # The worker's client, fetched here in the task's thread: split fetch threads ask the flag too,
+    # and an Event finds a client by itself only in a thread Dask runs the task in.
+    client = distributed.get_client()
+    event = distributed.Event(cancel_event, client=client)  # type: ignore[no-untyped-call]
     return run_node_task(task, event.is_set)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import io
 import math
 import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.model import FORMATS, FileInfo, Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.parquet_footer import FOOTER_TAIL, PARQUET_MAGIC, footer_with_row_groups
 from lakeproof.refcluster.retry import TruncatedBodyError, run_with_retries
 from lakeproof.refcluster.splits import RowGroupInfo
 
@@ -47,8 +48,6 @@ SCAN_SIZE = 8 * 1024
 FOOTER_GUESS = 64 * 1024
 """Bytes read from a Parquet file's end in the hope that the whole footer is among them."""
 
-_PARQUET_MAGIC = b"PAR1"
-_FOOTER_TAIL = 8  # 4-byte little-endian footer length + magic
 _WILDCARDS = frozenset("*?[")
 _EXTENSIONS: dict[str, Format] = {
     ".parquet": "parquet",
@@ -278,15 +277,15 @@ def parquet_metadata(reader: RangeReader, file: FileInfo) -> pq.FileMetaData:
 def _read_footer(reader: RangeReader, file: FileInfo) -> bytes:
     """The footer and the 8-byte tail (length + magic) of a Parquet file."""
     size = file.size if file.size >= 0 else reader.head(file.uri)
-    if size < len(_PARQUET_MAGIC) + _FOOTER_TAIL:
+    if size < len(PARQUET_MAGIC) + FOOTER_TAIL:
         raise BadRequestError(f"{file.uri} is not a Parquet file: only {size} bytes")
     start = max(0, size - FOOTER_GUESS)
     end_bytes = reader.read_range(file.uri, start, size)
-    tail = end_bytes[-_FOOTER_TAIL:]
+    tail = end_bytes[-FOOTER_TAIL:]
     footer_length = int.from_bytes(tail[:4], "little")
-    if tail[4:] != _PARQUET_MAGIC or footer_length > size - _FOOTER_TAIL - len(_PARQUET_MAGIC):
+    if tail[4:] != PARQUET_MAGIC or footer_length > size - FOOTER_TAIL - len(PARQUET_MAGIC):
         raise BadRequestError(f"{file.uri} is not a Parquet file: no valid footer at its end")
-    needed = footer_length + _FOOTER_TAIL
+    needed = footer_length + FOOTER_TAIL
     if needed > len(end_bytes):
         end_bytes = reader.read_range(file.uri, size - needed, start) + end_bytes
     return end_bytes[-needed:]
@@ -299,15 +298,7 @@ def parquet_row_groups(reader: RangeReader, file: FileInfo) -> list[RowGroupInfo
     for index in range(metadata.num_row_groups):
         row_group = metadata.row_group(index)
         chunks = [row_group.column(column) for column in range(row_group.num_columns)]
-        # A chunk starts at its dictionary page when it has one (some writers leave that offset
-        # 0 even so: then the data page is the start).
-        starts = [
-            chunk.dictionary_page_offset or chunk.data_page_offset
-            if chunk.has_dictionary_page
-            else chunk.data_page_offset
-            for chunk in chunks
-        ]
-        offset = min(starts, default=0)
+        offset = min((_chunk_start(chunk) for chunk in chunks), default=0)
         length = sum(chunk.total_compressed_size for chunk in chunks)
         groups.append(RowGroupInfo(index, offset, length, row_group.num_rows))
     return groups
@@ -351,70 +342,72 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-class _RangeFile(io.RawIOBase):
-    """A read-only, seekable file over an object whose reads are range reads (for pyarrow)."""
-
-    def __init__(self, reader: RangeReader, uri: str, size: int):
-        super().__init__()
-        self._reader = reader
-        self._uri = uri
-        self._size = size
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def read(self, size: int | None = -1) -> bytes:
-        end = self._size if size is None or size < 0 else min(self._size, self._position + size)
-        data = self._reader.read_range(self._uri, self._position, end)
-        self._position += len(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+PARQUET_HOLE_LIMIT = 8 * 1024
+"""Column chunks at most this far apart are read with one range request (as pyarrow's pre-buffering)."""
 
 
-def read_parquet_split(
+def copy_parquet_split(
     reader: RangeReader,
     split: Split,
+    destination: Path,
     columns: Sequence[str] | None = None,
     predicates: Sequence[Predicate] = (),
-) -> pa.Table:
-    """The split's row groups (all if ``row_groups`` is None), only ``columns`` of them.
+) -> int:
+    """Write the split as a local Parquet file for DuckDB to read; returns the rows it holds.
 
-    ``predicates`` prune whole row groups by statistics (rows are not filtered here: the
-    query still applies its WHERE). Only the footer and the selected column chunks are read.
+    The copy is sparse: the split's row groups that ``predicates`` do not prune by statistics,
+    of those only the chunks of ``columns`` (all when None), at their original offsets, and a
+    footer listing just those row groups (see ``parquet_footer``). Only those chunks are read
+    from storage, the footer is the one planning read. Read the copy's ``columns`` only, with
+    no filter: a filter could make DuckDB look for page indexes or Bloom filters, which are not
+    in the copy.
     """
-    file = FileInfo(split.uri, split.format, split.file_size)
-    metadata = parquet_metadata(reader, file)
-    size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
+    metadata = parquet_metadata(reader, FileInfo(split.uri, split.format, split.file_size))
     wanted = split.row_groups if split.row_groups is not None else range(metadata.num_row_groups)
     selected = prune_row_groups(metadata, wanted, predicates)
-    names = list(columns) if columns is not None else None
-    if not selected:
-        schema = metadata.schema.to_arrow_schema()
-        table = schema.empty_table()
-        return table.select(names) if names is not None else table
-    # metadata= skips pyarrow's own footer read: the cached one is reused. pyarrow's pre-buffering
-    # (on by default) merges column chunks less than 8 KiB apart into one range read.
-    # pre_buffer coalesces the selected column chunks into few large range reads.
-    parquet = pq.ParquetFile(_RangeFile(reader, split.uri, size), metadata=metadata, pre_buffer=True)
-    table = parquet.read_row_groups(list(selected), columns=names, use_threads=False)
-    reader.stats.rows += table.num_rows
-    return table
+    rows = int(sum(metadata.row_group(index).num_rows for index in selected))
+    footer = reader.footer_bytes[split.uri]
+    size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
+    with destination.open("wb") as copy:
+        copy.write(PARQUET_MAGIC)
+        for start, end in _chunk_ranges(metadata, selected, columns):
+            copy.seek(start)
+            copy.write(reader.read_range(split.uri, start, end))
+        copy.seek(size - len(footer))
+        whole = selected == tuple(range(metadata.num_row_groups))
+        copy.write(footer if whole else footer_with_row_groups(footer, selected, rows))
+    reader.stats.rows += rows
+    return rows
+
+
+def _chunk_ranges(
+    metadata: pq.FileMetaData, row_groups: Iterable[int], columns: Sequence[str] | None
+) -> list[tuple[int, int]]:
+    """Byte ranges of the column chunks of ``columns`` (top-level names) in ``row_groups``, merged."""
+    wanted = {column.lower() for column in columns} if columns is not None else None
+    ranges = []
+    for index in row_groups:
+        row_group = metadata.row_group(index)
+        for position in range(row_group.num_columns):
+            chunk = row_group.column(position)
+            if wanted is None or chunk.path_in_schema.split(".")[0].lower() in wanted:
+                start = _chunk_start(chunk)
+                ranges.append((start, start + chunk.total_compressed_size))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start - merged[-1][1] <= PARQUET_HOLE_LIMIT:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _chunk_start(chunk: pq.ColumnChunkMetaData) -> int:
+    # A chunk starts at its dictionary page when it has one (some writers leave that offset 0
+    # even so: then the data page is the start).
+    if chunk.has_dictionary_page and chunk.dictionary_page_offset:
+        return int(chunk.dictionary_page_offset)
+    return int(chunk.data_page_offset)
 
 
 def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
