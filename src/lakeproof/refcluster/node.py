@@ -122,34 +122,35 @@ def _quoted(identifier: str) -> str:
     return f'"{escaped}"'
 
 
-def _read_local(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], projection: str
-) -> pa.Table:
+def _local_scan_sql(work: ScanWork, paths: list[Path], projection: str) -> str:
     """``projection`` over local split files, parsed by DuckDB with the query's own function and options."""
     files = ", ".join("'{}'".format(str(path).replace("'", "''")) for path in paths)
     options = f", {work.options_sql}" if work.options_sql else ""
     # Function and options come from the analysed query itself; the paths are our own temp files.
-    return connection.sql(f"SELECT {projection} FROM {work.function}([{files}]{options})").to_arrow_table()  # noqa: S608
+    return f"SELECT {projection} FROM {work.function}([{files}]{options})"  # noqa: S608
 
 
 def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, path: Path) -> pa.Table:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
-    table = _read_local(connection, work, [path], "*")
+    table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
     return table.select(list(work.columns)) if work.columns is not None else table
 
 
-def _parquet_copies_table(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path]
-) -> pa.Table:
-    """The rows of the splits' local copies (``storage.copy_parquet_split``), needed columns only."""
+def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path]) -> None:
+    """Table ``SPLITS_TABLE``: the needed columns of the splits' local copies (``copy_parquet_split``).
+
+    A temporary table, not a view: the node SQL's filters must not reach the copies, which hold
+    no Bloom filters or page indexes for DuckDB to consult. Kept in DuckDB's own format, the
+    rows also skip two conversions through Arrow (slow for DECIMAL).
+    """
     if work.columns is None:
         projection = "*"
     elif work.columns:
         projection = ", ".join(_quoted(column) for column in work.columns)
     else:
         projection = f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
-    return _read_local(connection, work, paths, projection)
+    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {_local_scan_sql(work, paths, projection)}")
 
 
 def _union(tables: list[pa.Table]) -> pa.Table:
@@ -221,17 +222,19 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
                 fetch = _Fetch(task, work, Path(scratch), dict(work.footers), {}, cancelled)
                 paths = _fetch_all(fetch, list(zip(work.splits, stats, strict=True)))
                 if work.format == "parquet":
-                    combined = _parquet_copies_table(connection, work, paths)
+                    _load_parquet_copies(connection, work, paths)
                 else:
                     tables = [_text_split_table(connection, work, path) for path in paths]
                     for split_stats, table in zip(stats, tables, strict=True):
                         split_stats.rows = table.num_rows
-                    combined = _union(tables)
-                connection.register(SPLITS_TABLE, combined)
+                    connection.register(SPLITS_TABLE, _union(tables))
                 relation = connection.sql(work.node_sql)
                 types = tuple(str(kind) for kind in relation.types)
                 result.tables[work.source] = NodeTable(relation.to_arrow_table(), types)
-                connection.unregister(SPLITS_TABLE)
+                if work.format == "parquet":
+                    connection.execute(f"DROP TABLE {SPLITS_TABLE}")
+                else:
+                    connection.unregister(SPLITS_TABLE)
     finally:
         connection.close()
         _count_running(-1)
