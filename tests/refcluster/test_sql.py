@@ -426,6 +426,16 @@ def test_scan_without_columns_keeps_the_row_count(lake: Lake) -> None:
             "SELECT * FROM read_json(concat('s3://', 'x'))",
             "read_json needs its path as a string literal or a list of them, e.g. read_json('s3://bucket/*')",
         ),
+        (
+            "SELECT filename FROM read_parquet('s3://lake/*.parquet', filename = true)",
+            "read_parquet option 'filename' is not supported: data nodes read copies of splits, "
+            "not the object at its path; drop the option",
+        ),
+        (
+            "SELECT * FROM read_csv('s3://lake/*.csv', HIVE_PARTITIONING := 1)",
+            "read_csv option 'hive_partitioning' is not supported: data nodes read copies of splits, "
+            "not the object at its path; drop the option",
+        ),
         ("CREATE TABLE t AS SELECT 1", "only SELECT queries are allowed; got a CREATE statement"),
         ("DELETE FROM t", "only SELECT queries are allowed; got a DELETE statement"),
         ("DESCRIBE SELECT 1", "only SELECT queries are allowed; got DESCRIBE"),

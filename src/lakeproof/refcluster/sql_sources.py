@@ -25,6 +25,7 @@ from lakeproof.refcluster.model import Format
 DIALECT = "duckdb"
 FUNCTIONS: dict[str, Format] = {"read_parquet": "parquet", "read_csv": "csv", "read_json": "ndjson"}
 _HINT = "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)"
+_PATH_OPTIONS = {"filename", "file_row_number", "hive_partitioning", "hive_types", "hive_types_autocast"}
 _VOLATILE = {"random", "rand", "uuid", "gen_random_uuid", "nextval", "currval", "setseed"}
 # Joins after which a filter on one side changes which rows the other side meets.
 _ORDER_SENSITIVE_JOINS = {"ASOF", "POSITIONAL"}
@@ -153,6 +154,7 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
         assert isinstance(function, exp.Func)
         name = function_name(function)
         path, *options = _arguments(function)
+        _refuse_path_options(name, options)
         conjuncts = _pushable_conjuncts(table, index, resolver)
         sources.append(
             Source(
@@ -167,6 +169,21 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
             )
         )
     return sources
+
+
+def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:
+    """QueryError for an option whose values come from the file's path or position in it.
+
+    Nodes parse local copies of their splits, so ``filename`` would name a scratch file, hive
+    partitions would be read from its path, and row numbers would restart at each split.
+    """
+    for option in options:
+        name = option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
+        if name in _PATH_OPTIONS:
+            raise QueryError(
+                f"{function} option '{name}' is not supported: data nodes read copies of splits, "
+                "not the object at its path; drop the option"
+            )
 
 
 def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:
