@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lakeproof.refcluster.model import FileInfo, Split
 from lakeproof.refcluster.parquet_footer import FooterError, footer_with_row_groups
-from lakeproof.refcluster.storage import copy_parquet_split, parquet_row_groups
+from lakeproof.refcluster.storage import copy_parquet_split, parquet_metadata, parquet_row_groups
 
 from .memory_reader import MemoryReader
 
@@ -148,3 +148,28 @@ def test_duckdb_reads_the_sparse_copy_of_a_split(
     for _, start, end in fetched:  # nothing outside the row groups asked for
         assert any(low <= start < end <= high for low, high in allowed)
     assert (not fetched) == (columns == [])
+
+
+def test_a_dotted_top_level_name_fetches_its_own_chunk(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "a.b": pa.array(range(50_000), pa.int64()),
+            "a": pa.array([{"b": n} for n in range(50_000)]),
+            "m": pa.array([[("k", n)] for n in range(50_000)], pa.map_(pa.string(), pa.int32())),
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    data = buffer.getvalue()
+    reader = MemoryReader({URI: data})
+    metadata = parquet_metadata(reader, FileInfo(URI, "parquet", len(data)))
+    footer_reads = len(reader.reads)
+    copy = tmp_path / "split.parquet"
+    copy_parquet_split(reader, Split(0, URI, "parquet", 0, len(data), len(data)), copy, ["a.b", "m"])
+    read = duckdb.sql(f"SELECT \"a.b\", m FROM read_parquet('{copy}')").to_arrow_table()
+    assert read.column("a.b").to_pylist() == list(range(50_000))
+    assert read.column("m").to_pylist() == [[("k", n)] for n in range(50_000)]
+    chunk = metadata.row_group(0).column(1)  # a.b of struct a: not asked for, not read
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    for _, low, high in reader.reads[footer_reads:]:
+        assert high <= start or low >= start + chunk.total_compressed_size

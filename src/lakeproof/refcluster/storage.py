@@ -384,13 +384,14 @@ def _chunk_ranges(
     metadata: pq.FileMetaData, row_groups: Iterable[int], columns: Sequence[str] | None
 ) -> list[tuple[int, int]]:
     """Byte ranges of the column chunks of ``columns`` (top-level names) in ``row_groups``, merged."""
-    wanted = {column.lower() for column in columns} if columns is not None else None
+    owners = _leaf_owners(metadata)
+    wanted = {column.lower() for column in columns} if columns is not None and owners else None
     ranges = []
     for index in row_groups:
         row_group = metadata.row_group(index)
         for position in range(row_group.num_columns):
             chunk = row_group.column(position)
-            if wanted is None or chunk.path_in_schema.split(".")[0].lower() in wanted:
+            if wanted is None or owners[position] in wanted:
                 start = _chunk_start(chunk)
                 ranges.append((start, start + chunk.total_compressed_size))
     merged: list[tuple[int, int]] = []
@@ -400,6 +401,21 @@ def _chunk_ranges(
         else:
             merged.append((start, end))
     return merged
+
+
+def _leaf_owners(metadata: pq.FileMetaData) -> list[str]:
+    """The top-level column (lower case) of each leaf column, in leaf order; [] if unsure.
+
+    From the schema's shape, not the dotted ``path_in_schema``: a top-level name may hold a dot.
+    """
+
+    def leaves(kind: pa.DataType) -> int:
+        return sum(leaves(kind.field(i).type) for i in range(kind.num_fields)) if kind.num_fields else 1
+
+    owners = [
+        field.name.lower() for field in metadata.schema.to_arrow_schema() for _ in range(leaves(field.type))
+    ]
+    return owners if len(owners) == metadata.num_columns else []
 
 
 def _chunk_start(chunk: pq.ColumnChunkMetaData) -> int:
