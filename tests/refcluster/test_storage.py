@@ -266,6 +266,7 @@ def test_a_split_whose_row_groups_are_all_pruned_is_empty_with_the_schema(
     ("predicates", "kept"),
     [
         ([("id", "=", 1500)], (1,)),
+        ([("ID", "=", 1500)], (1,)),  # DuckDB binds names case-insensitively
         ([("id", "!=", 1500)], (0, 1, 2, 3)),
         ([("id", "<", 1000)], (0,)),
         ([("id", "<=", 1000)], (0, 1)),
@@ -300,6 +301,19 @@ def test_prune_row_groups(predicates: list[Predicate], kept: tuple[int, ...]) ->
     data = parquet_bytes(table, 1000, write_statistics=["id", "name", "constant", "ratio"])
     metadata = pq.read_metadata(pa.BufferReader(data))
     assert prune_row_groups(metadata, range(4), predicates) == kept
+
+
+def test_pruning_uses_the_statistics_of_the_named_top_level_column() -> None:
+    rows = 4000
+    table = pa.table(
+        {
+            "a": pa.array([{"b": rows - 1 - n} for n in range(rows)]),  # leaf path "a.b" too
+            "a.b": pa.array(range(rows), pa.int64()),
+        }
+    )
+    metadata = pq.read_metadata(pa.BufferReader(parquet_bytes(table, 1000)))
+    assert prune_row_groups(metadata, range(4), [("a.b", ">", 2999)]) == (3,)
+    assert prune_row_groups(metadata, range(4), [("a", "=", 5)]) == (0, 1, 2, 3)  # a struct: no stats
 
 
 def test_prune_row_groups_knows_every_comparison_the_analyser_pushes(sample: pa.Table) -> None:

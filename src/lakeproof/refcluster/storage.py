@@ -316,17 +316,30 @@ def prune_row_groups(
     for _, op, _ in predicates:
         if op not in _MAY_MATCH:
             raise BadRequestError(f"unknown comparison {op!r}; use one of: {', '.join(_MAY_MATCH)}")
+    owners = _leaf_owners(metadata)
+    positions = {name: _primitive_position(metadata, owners, name) for name, _, _ in predicates}
     return tuple(
         index
         for index in row_groups
-        if all(_may_match(metadata.row_group(index), predicate) for predicate in predicates)
+        if all(
+            _may_match(metadata.row_group(index), positions[predicate[0]], predicate)
+            for predicate in predicates
+        )
     )
 
 
-def _may_match(row_group: pq.RowGroupMetaData, predicate: Predicate) -> bool:
-    name, op, literal = predicate
-    columns = (row_group.column(i) for i in range(row_group.num_columns))
-    chunk = next((column for column in columns if column.path_in_schema == name), None)
+def _primitive_position(metadata: pq.FileMetaData, owners: list[str], name: str) -> int | None:
+    """The leaf position of top-level column `name` when it is one primitive column, else None."""
+    positions = [position for position, owner in enumerate(owners) if owner == name.lower()]
+    if len(positions) != 1:
+        return None
+    # A struct with one field has one leaf too, but its path names the field as well.
+    return positions[0] if metadata.schema.column(positions[0]).path.lower() == name.lower() else None
+
+
+def _may_match(row_group: pq.RowGroupMetaData, position: int | None, predicate: Predicate) -> bool:
+    _, op, literal = predicate
+    chunk = row_group.column(position) if position is not None else None
     statistics = chunk.statistics if chunk is not None else None
     if chunk is None or statistics is None or not statistics.has_min_max:
         return True
