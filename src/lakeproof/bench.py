@@ -141,12 +141,11 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
         scans = {name: manifest.duckdb_scan("parquet") for name, manifest in manifests.items()}
         queries = [tpch_query_over(number, scans) for number in range(1, 23)]
         client = lab.coordinator_client()
+        # DuckDB keeps remote file blocks in memory between queries; the cluster re-reads every time.
         cached, uncached = (
             Oracle(lab.reader_endpoint("coordinator")),
-            Oracle(lab.reader_endpoint("coordinator")),
+            Oracle(lab.reader_endpoint("coordinator"), file_cache=False),
         )
-        # DuckDB keeps remote file blocks in memory between queries; the cluster re-reads every time.
-        uncached.connection.execute("SET enable_external_file_cache = false")
         for engine in (client.query, cached.query, uncached.query):
             engine(queries[0])  # warm every engine before timing
         cluster_s = _total_seconds(client.query, queries)

@@ -1,20 +1,51 @@
 """DuckDB in this process: one shared in-memory database, and extensions loaded from their
-PyPI wheels (the build machines cannot download them)."""
+PyPI wheels (the build machines cannot download them, and the engine must never try).
+
+Every database the engine and the oracle open is locked down (``locked_down``): DuckDB neither
+installs nor loads an extension by itself (an unknown setting or a ``https://`` path would make
+it download one), community extensions are off, a plain ``INSTALL`` looks in a repository that
+does not exist instead of on the internet, and once set up the configuration is locked, so no
+statement can change a setting back.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
 from lakeproof.errors import ConfigError
 
+NO_EXTENSION_REPOSITORY = "/nonexistent/lakeproof-extensions-come-from-wheels"
+"""Where ``INSTALL`` would look: nowhere, so it fails at once instead of reaching the internet."""
+
+LOCKED_DOWN_CONFIG: dict[str, str | bool] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "custom_extension_repository": NO_EXTENSION_REPOSITORY,
+    "autoinstall_extension_repository": NO_EXTENSION_REPOSITORY,
+}
+
+
+def locked_down(extensions: Sequence[str] = (), setup: Sequence[str] = ()) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB database with ``extensions`` loaded from their wheels and the
+    ``setup`` statements run (settings, secrets), then its configuration locked."""
+    connection = duckdb.connect(config=LOCKED_DOWN_CONFIG)
+    for name in extensions:
+        load_extension(connection, name)
+    for statement in setup:
+        connection.execute(statement)
+    connection.execute("SET lock_configuration = true")
+    return connection
+
 
 @functools.cache
 def _database() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect()
+    return locked_down()
 
 
 def duckdb_session() -> duckdb.DuckDBPyConnection:

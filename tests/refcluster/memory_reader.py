@@ -20,6 +20,6 @@ class MemoryReader(RangeReader):
     def read_range(self, uri: str, start: int, end: int) -> bytes:
         self.reads.append((uri, start, end))
         data = self.objects[uri][start:end]
-        self.stats.attempts += 1
+        self.stats.requests += 1
         self.stats.bytes += len(data)
         return data

@@ -9,6 +9,7 @@ import pytest
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster import node
+from lakeproof.refcluster.deadline import Deadline
 from lakeproof.refcluster.errors import QueryCancelledError
 from lakeproof.refcluster.model import RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.node import NodeTask, ScanWork
@@ -59,9 +60,9 @@ def test_a_cancelled_task_fetches_nothing(tmp_path: Path) -> None:
     (split, stats), *_ = splits(1)
     work = ScanWork(0, "parquet", "read_parquet", "", None, (), "SELECT * FROM __splits", (split,), {})
     # Nothing listens at this endpoint: a fetch that ignored the cancel would fail differently.
-    task = NodeTask("node-1", S3Endpoint("http://127.0.0.1:9"), (work,), RetryPolicy(), deadline=0.0)
+    task = NodeTask("node-1", S3Endpoint("http://127.0.0.1:9"), (work,), RetryPolicy(), Deadline(0.0, 1.0))
     fetch = node._Fetch(task, work, tmp_path, {}, {}, cancelled=lambda: True)
-    with pytest.raises(QueryCancelledError, match="cancelled while node-1 was reading its splits"):
+    with pytest.raises(QueryCancelledError, match="cancelled by its caller while reading splits on node-1"):
         fetch((split, stats))
     assert stats.attempts == 0
     assert not list(tmp_path.iterdir())

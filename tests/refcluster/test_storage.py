@@ -20,7 +20,8 @@ from lakeproof.lab import Lab, LabSettings
 from lakeproof.net import free_port, wait_until
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster import storage
-from lakeproof.refcluster.errors import BadRequestError
+from lakeproof.refcluster.deadline import Deadline
+from lakeproof.refcluster.errors import BadRequestError, QueryTimeoutError
 from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.retry import StorageReadError
 from lakeproof.refcluster.splits import RowGroupInfo
@@ -392,7 +393,7 @@ def put(lab: Lab, key: str, data: bytes) -> str:
     return f"s3://{lab.bucket}/{key}"
 
 
-def node_reader(lab: Lab, policy: RetryPolicy = FAST, deadline: float | None = None) -> ObjectReader:
+def node_reader(lab: Lab, policy: RetryPolicy = FAST, deadline: Deadline | None = None) -> ObjectReader:
     return ObjectReader(lab.reader_endpoint("node-1"), policy, deadline, SplitStats(id=1))
 
 
@@ -494,13 +495,16 @@ def test_a_hanging_store_is_abandoned_by_the_deadline(lab: Lab, prefix: str) -> 
     lab.control.add_rule(action="hang", prefix=prefix, hang_seconds=10)
     policy = RetryPolicy(max_attempts=50, initial_backoff_s=0.05, max_backoff_s=0.05, read_timeout_s=0.3)
     began = time.time()
-    reader = node_reader(lab, policy, deadline=began + 1.0)
-    with pytest.raises(StorageReadError) as caught:
+    reader = node_reader(lab, policy, deadline=Deadline(began + 1.0, 1.0))
+    with pytest.raises(QueryTimeoutError) as caught:
         reader.read_range(uri, 0, 10)
     took = time.time() - began
-    assert caught.value.deadline_reached
-    assert caught.value.status == "read timeout"
-    assert 2 <= caught.value.attempts < 50
+    assert str(caught.value).startswith(
+        f"query exceeded its deadline of 1 s (pragma query_timeout_s) while reading: failed to read {uri}, "
+        "deadline reached after "
+    )
+    assert str(caught.value).endswith(" attempts: last status read timeout")
+    assert 2 <= reader.stats.requests < 50
     # No retry started that could end after the deadline; the last attempt ends by its timeout.
     assert took < 1.0 + policy.read_timeout_s + 0.2
 

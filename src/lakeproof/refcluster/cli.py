@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _serve(api: CoordinatorApi, port: int, ready_file: Path | None) -> None:
-    runner = web.AppRunner(api.app(), access_log=None)
+    # handler_cancellation: a client that disconnects cancels its handler, and so its query.
+    runner = web.AppRunner(api.app(), access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, port)
     await site.start()

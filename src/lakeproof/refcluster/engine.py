@@ -11,7 +11,9 @@ One query, step by step:
    ``allow_partial_results``, its splits are reported missing and the answer flagged partial;
 5. merge: the fragment's merge SQL, or the original query over the distributed scans.
 
-Every query has a deadline; nothing waits past it.
+Every query has a deadline and may be cancelled by its caller; every step (listing, footer
+reads, split reads on nodes and on the coordinator, retries, DuckDB work) stops at either with
+one error naming what the query was doing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_threads
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -39,13 +42,9 @@ from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
+from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Placement
-from lakeproof.refcluster.errors import (
-    BadRequestError,
-    NodeFailureError,
-    QueryCancelledError,
-    QueryTimeoutError,
-)
+from lakeproof.refcluster.errors import BadRequestError, NodeFailureError, caller_errors
 from lakeproof.refcluster.model import FileInfo, RetryPolicy, Split, SplitGroup, SplitStats
 from lakeproof.refcluster.node import (
     NodeResult,
@@ -56,8 +55,8 @@ from lakeproof.refcluster.node import (
     run_on_worker,
     running_node_tasks,
 )
-from lakeproof.refcluster.pragma import Pragma, parse_pragma
-from lakeproof.refcluster.retry import StorageReadError
+from lakeproof.refcluster.pragma import Pragma
+from lakeproof.refcluster.request import PLAN_FIELDS, QueryRequest, parse_query_request
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import ObjectReader, csv_header, parquet_row_groups
@@ -70,6 +69,7 @@ _log = logging.getLogger(__name__)
 # it at once. Each liveness check is a scheduler round trip, so not too often.
 _POLL_S = 0.25
 _METADATA_READERS = 8  # footers of many files are read side by side: each read is mostly waiting
+_LOCAL_TASKS = 4  # coordinator shares of queries running at once (as many as the API's query threads)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class _Plan:
 
     pragma: Pragma
     analysis: Analysis
-    deadline: float
+    deadline: Deadline
     planned: list[_Planned]
     groups: list[tuple[_Planned, SplitGroup]]
     live: list[str]
@@ -152,6 +152,9 @@ class Engine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
+        # The coordinator reads its own splits here, so the dispatcher keeps watching deadline,
+        # cancel and nodes meanwhile.
+        self.local_pool = ThreadPoolExecutor(_LOCAL_TASKS, thread_name_prefix="coordinator-splits")
         if config.defects:
             _log.warning(
                 "DELIBERATE ENGINE DEFECTS ACTIVE (answers will be wrong): %s", sorted(config.defects.names)
@@ -160,6 +163,7 @@ class Engine:
     def close(self) -> None:
         """Disconnect from the scheduler."""
         self._metadata_pool.shutdown(wait=False, cancel_futures=True)
+        self.local_pool.shutdown(wait=False, cancel_futures=True)
         if self._client is not None:
             self._client.close()
 
@@ -217,7 +221,7 @@ class Engine:
         """Dry run: a synthetic plan (``split_sizes``) or the plan of ``query`` without reading data."""
         if "split_sizes" in body:
             return plan_synthetic(body, self.config.defects)
-        plan = self._make_plan(body)
+        plan = self._make_plan(parse_query_request(body, self.defaults, PLAN_FIELDS))
         return {
             "strategy": _strategy_json(plan.assignment),
             "warnings": list(plan.assignment.warnings),
@@ -227,11 +231,15 @@ class Engine:
             ],
         }
 
-    def _make_plan(self, body: Mapping[str, Any]) -> _Plan:
-        """Validate, analyse, list and plan splits, and assign them to the live nodes."""
-        pragma, analysis = self._prepare(body)
-        deadline = time.time() + pragma.query_timeout_s
-        planned = self._plan_sources(analysis, pragma, deadline)
+    def _make_plan(self, request: QueryRequest, cancelled: Cancelled = never_cancelled) -> _Plan:
+        """Analyse, list and plan splits, and assign them to the live nodes."""
+        pragma = request.pragma
+        try:
+            analysis = analyse(request.query)
+        except QueryError as exc:
+            raise BadRequestError(str(exc)) from None
+        deadline = Deadline.after(pragma.query_timeout_s)
+        planned = self._plan_sources(analysis, pragma, deadline, cancelled)
         if schemas := {p.source.index: p.schema for p in planned if p.schema is not None}:
             analysis = analysis.with_schemas(schemas)
             for planned_source in planned:
@@ -256,33 +264,30 @@ class Engine:
         """The retry policy of a query: its pragmas (and the engine's defects, if any)."""
         return self.config.defects.retry_policy(pragma.retry_policy)
 
-    def _prepare(self, body: Mapping[str, Any]) -> tuple[Pragma, Analysis]:
-        query = body.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise BadRequestError('request needs a non-empty "query" string')
-        try:
-            pragma = parse_pragma(body.get("pragma"), self.defaults)
-        except ConfigError as exc:
-            raise BadRequestError(str(exc)) from None
-        try:
-            return pragma, analyse(query)
-        except QueryError as exc:
-            raise BadRequestError(str(exc)) from None
-
-    def _plan_sources(self, analysis: Analysis, pragma: Pragma, deadline: float) -> list[_Planned]:
+    def _plan_sources(
+        self, analysis: Analysis, pragma: Pragma, deadline: Deadline, cancelled: Cancelled
+    ) -> list[_Planned]:
         """List every source's objects, read the metadata splits need, plan and coalesce splits.
 
         Listings, footers and headers of all sources are read side by side (each read is mostly
         waiting), and once per query: a self-join lists its glob and reads its footers once.
         """
+        endpoint, policy, stats = self.config.readers[COORDINATOR], self.retry_policy(pragma), SplitStats(-1)
+        listing = "listing objects on the coordinator"
+        lister = ObjectReader(endpoint, policy, deadline, stats, cancelled=cancelled, activity=listing)
         reader = ObjectReader(
-            self.config.readers[COORDINATOR], self.retry_policy(pragma), deadline, SplitStats(-1)
+            endpoint,
+            policy,
+            deadline,
+            stats,
+            cancelled=cancelled,
+            activity="reading file footers and headers on the coordinator",
         )
         globs = list(
             dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
         )
         listed = dict(
-            zip(globs, self._metadata_pool.map(lambda glob: reader.list_objects(*glob), globs), strict=True)
+            zip(globs, self._metadata_pool.map(lambda glob: lister.list_objects(*glob), globs), strict=True)
         )
         files_of = {
             source.index: [file for uri in source.uris for file in listed[uri, source.format]]
@@ -340,26 +345,26 @@ class Engine:
     # -- execution ---------------------------------------------------------------------------
 
     def query(self, body: Mapping[str, Any], cancel: threading.Event | None = None) -> dict[str, Any]:
-        """Run a query; the answer has ``columns``, ``values``, ``is_partial`` and maybe ``profile``."""
-        try:
-            return self._query(body, cancel or threading.Event())
-        except StorageReadError as exc:
-            if not exc.deadline_reached:
-                raise
-            # Retries stopped because the query's time ran out: that is a timeout, named as such.
-            raise QueryTimeoutError(f"query did not finish within its deadline: {exc}") from None
+        """Run a query (body: ``query``, ``pragma``, ``profile``; see ``request``) until done,
+        cancelled through ``cancel``, or past its deadline.
 
-    def _query(self, body: Mapping[str, Any], cancel: threading.Event) -> dict[str, Any]:
+        The answer has ``columns``, ``values``, ``is_partial``, maybe ``warnings`` and, when
+        asked, ``profile``.
+        """
+        request = parse_query_request(body, self.defaults)
+        return self._query(request, (cancel or threading.Event()).is_set)
+
+    def _query(self, request: QueryRequest, cancelled: Cancelled) -> dict[str, Any]:
         started = time.monotonic()
-        plan = self._make_plan(body)
+        plan = self._make_plan(request, cancelled)
         planned_at = time.monotonic()
 
         work = plan.work()
-        dispatch = _Dispatch(self, plan.analysis, plan.pragma, plan.deadline, cancel)
+        dispatch = _Dispatch(self, plan.analysis, plan.pragma, plan.deadline, cancelled)
         results, missing, reassigned = dispatch.run(work)
         executed_at = time.monotonic()
 
-        answer = self._merge(plan.analysis, plan.planned, results)
+        answer = self._merge(plan.analysis, plan.planned, results, plan.deadline, cancelled)
         merged_at = time.monotonic()
         response: dict[str, Any] = {
             **answer,
@@ -372,7 +377,7 @@ class Engine:
             )
         if warnings:
             response["warnings"] = warnings
-        if body.get("profile", False):
+        if request.profile:
             stats = {stats.id: stats for result in results for stats in result.splits}
             response["profile"] = {
                 "strategy": _strategy_json(plan.assignment),
@@ -400,10 +405,20 @@ class Engine:
         return response
 
     def _merge(
-        self, analysis: Analysis, planned: Sequence[_Planned], results: Sequence[NodeResult]
+        self,
+        analysis: Analysis,
+        planned: Sequence[_Planned],
+        results: Sequence[NodeResult],
+        deadline: Deadline,
+        cancelled: Cancelled,
     ) -> dict[str, Any]:
         """The answer: the fragment's merge SQL, or the query itself, over the nodes' tables."""
-        with duckdb_session() as connection:
+        doing = "merging the nodes' results on the coordinator"
+        with (
+            duckdb_session() as connection,
+            interrupting(connection, deadline, doing, cancelled),
+            caller_errors(),
+        ):
             names: dict[int, str] = {}
             for planned_source in planned:
                 index = planned_source.source.index
@@ -423,7 +438,7 @@ class Engine:
         items: Sequence[tuple[_Planned, SplitGroup]],
         analysis: Analysis,
         pragma: Pragma,
-        deadline: float,
+        deadline: Deadline,
     ) -> NodeTask:
         """The task telling ``node`` which splits to read and what to run over them."""
         works = []
@@ -464,13 +479,15 @@ class _Dispatch:
     """Sends node tasks, watches them, reassigns work of lost nodes, honours deadline and cancel."""
 
     def __init__(
-        self, engine: Engine, analysis: Analysis, pragma: Pragma, deadline: float, cancel: threading.Event
+        self, engine: Engine, analysis: Analysis, pragma: Pragma, deadline: Deadline, cancelled: Cancelled
     ):
         self.engine = engine
         self.analysis = analysis
         self.pragma = pragma
         self.deadline = deadline
-        self.cancel = cancel
+        self.cancelled = cancelled
+        # Set when the query ends early (error, timeout, cancel): the coordinator's own share stops.
+        self._abandoned = threading.Event()
         self._cancel_event: Any = None
         self._assigned_nodes = 0
         self._pending: dict[Any, tuple[str, list[tuple[_Planned, SplitGroup]]]] = {}
@@ -494,21 +511,19 @@ class _Dispatch:
         try:
             for node, items in gone_before_dispatch:
                 self._recover(node, items, live)
-            if COORDINATOR in work:
-                self._results.append(self._run_local(work[COORDINATOR]))
-            while self._pending:
-                self._check_deadline_and_cancel()
-                self._collect(_first_completed(list(self._pending)))
-                live = self.engine._live_nodes()
-                for future in [future for future, (node, _) in self._pending.items() if node not in live]:
-                    node, items = self._pending.pop(future)
-                    future.cancel()
-                    self._recover(node, items, live)
+            local = (
+                self.engine.local_pool.submit(self._run_local, work[COORDINATOR])
+                if COORDINATOR in work
+                else None
+            )
+            self._watch(local)
             if self._missing and not self._results:
                 # Partial results were allowed, but every reader was lost: there is nothing to serve.
                 raise self._all_nodes_failed()
             finished = True
         finally:
+            if not finished:
+                self._abandoned.set()
             if (
                 not finished
                 and self._cancel_event is not None
@@ -518,6 +533,26 @@ class _Dispatch:
             for future in self._pending:
                 future.cancel()
         return self._results, self._missing, self._reassigned
+
+    def _watch(self, local: Future[NodeResult] | None) -> None:
+        """Wait for the coordinator's own share and the node tasks, checking deadline, cancel and
+        node liveness at least every poll interval, and reassigning the work of lost nodes."""
+        while self._pending or local is not None:
+            if local is not None and local.done():
+                # Its own error first: it names the object it was reading.
+                self._results.insert(0, local.result())
+                local = None
+            self._check_deadline_and_cancel(local)
+            if not self._pending:
+                if local is not None:
+                    wait_for_threads([local], timeout=_POLL_S)
+                continue
+            self._collect(_first_completed(list(self._pending)))
+            live = self.engine._live_nodes()
+            for future in [future for future, (node, _) in self._pending.items() if node not in live]:
+                node, items = self._pending.pop(future)
+                future.cancel()
+                self._recover(node, items, live)
 
     def _collect(self, done: set[Any]) -> None:
         """Keep finished node results; a node task that failed fails the query with its reason."""
@@ -565,16 +600,13 @@ class _Dispatch:
 
     def _run_local(self, items: list[tuple[_Planned, SplitGroup]]) -> NodeResult:
         task = self.engine.node_task(COORDINATOR, items, self.analysis, self.pragma, self.deadline)
-        return run_node_task(task, self.cancel.is_set)
+        return run_node_task(task, lambda: self.cancelled() or self._abandoned.is_set())
 
-    def _check_deadline_and_cancel(self) -> None:
-        if self.cancel.is_set():
-            raise QueryCancelledError("query cancelled by its caller")
-        if time.time() > self.deadline:
-            raise QueryTimeoutError(
-                f"query did not finish within its deadline of {self.pragma.query_timeout_s:g} s "
-                "(pragma query_timeout_s)"
-            )
+    def _check_deadline_and_cancel(self, local: Future[NodeResult] | None) -> None:
+        readers = sorted({node for node, _ in self._pending.values()}, key=_node_order)
+        if local is not None:
+            readers.insert(0, COORDINATOR)
+        self.deadline.check(f"reading splits on {', '.join(readers)}", self.cancelled)
 
 
 def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectReader) -> frozenset[str] | None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
 from lakeproof.errors import LakeproofError
 
 
@@ -45,3 +51,45 @@ class NotFoundError(EngineError):
 
     status = 404
     error_type = "resource_not_found_exception"
+
+
+# DuckDB errors a query's own text causes (a type that does not convert, a function that does
+# not bind): the caller's mistake, answered with DuckDB's first line. Others (I/O, out of memory,
+# DuckDB internals) stay failures of the engine.
+_CALLER_DUCKDB_ERRORS: tuple[type[duckdb.Error], ...] = (
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ConversionException,
+    duckdb.InvalidInputException,
+    duckdb.InvalidTypeException,
+    duckdb.NotImplementedException,
+    duckdb.OutOfRangeException,
+    duckdb.ParserException,
+    duckdb.TypeMismatchException,
+)
+# Names only the engine uses: a local split copy, and the relations nodes and merges read.
+_INTERNAL_NAMES = (
+    (re.compile(r"'?[^\s']*lakeproof-node-[^/\s']*/split-(\d+)\.\w+'?"), r"split \1"),
+    (re.compile(r'"?(__splits|__source_\d+)"?\.'), ""),
+)
+
+
+@contextmanager
+def caller_errors() -> Iterator[None]:
+    """DuckDB errors the query's text causes, raised as the caller's one-line BadRequestError."""
+    try:
+        yield
+    except duckdb.Error as error:
+        if (mistake := caller_error(error)) is not None:
+            raise mistake from None
+        raise
+
+
+def caller_error(error: duckdb.Error) -> BadRequestError | None:
+    """A DuckDB error caused by the query's text as a one-line 400, without engine internals; else None."""
+    if not isinstance(error, _CALLER_DUCKDB_ERRORS):
+        return None
+    line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    for pattern, replacement in _INTERNAL_NAMES:
+        line = pattern.sub(replacement, line)
+    return BadRequestError(line)

@@ -110,11 +110,22 @@ class RetryPolicy:
 
 @dataclass
 class SplitStats:
-    """What reading one split took: attempts, rows produced, body bytes received."""
+    """What reading one split took: requests, retries, rows produced, body bytes received.
+
+    Reading a split is one logical read made of several requests (a Parquet split reads each
+    run of column chunks with its own range request). ``attempts`` counts attempts of that one
+    read: 1 when no request failed, plus one per retry; 0 when nothing was requested.
+    """
 
     id: int
-    attempts: int = 0
+    requests: int = 0
+    retries: int = 0
     rows: int = 0
     bytes: int = 0
     node: str | None = None
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        """Attempts of the split's read: its first try plus every retry, 0 if never tried."""
+        return 1 + self.retries if self.requests else 0

@@ -28,7 +28,8 @@ import pyarrow.parquet as pq
 
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.refcluster.errors import QueryCancelledError
+from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
+from lakeproof.refcluster.errors import caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
 
@@ -84,7 +85,7 @@ class NodeTask:
     endpoint: S3Endpoint
     works: tuple[ScanWork, ...]
     policy: RetryPolicy
-    deadline: float
+    deadline: Deadline
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,13 @@ class _Fetch:
     scratch: Path
     footer_bytes: dict[str, bytes]
     footers: dict[str, pq.FileMetaData]
-    cancelled: Callable[[], bool]
+    cancelled: Cancelled
 
     def __call__(self, split_and_stats: tuple[Split, SplitStats]) -> Path:
         """The split as a local file: a Parquet copy, or a text split's aligned records."""
         split, stats = split_and_stats
-        if self.cancelled():
-            raise QueryCancelledError(f"query cancelled while {self.task.node} was reading its splits")
+        activity = f"reading splits on {self.task.node}"
+        self.task.deadline.check(f"{activity} ({split.uri})", self.cancelled)  # before any work
         reader = ObjectReader(
             self.task.endpoint,
             self.task.policy,
@@ -189,6 +190,8 @@ class _Fetch:
             stats,
             footer_bytes=self.footer_bytes,
             footers=self.footers,
+            cancelled=self.cancelled,
+            activity=activity,
         )
         path = self.scratch / f"split-{split.id}.{self.work.format}"
         if self.work.format == "parquet":
@@ -213,10 +216,14 @@ def _fetch_all(
     return [future.result() for future in futures]
 
 
-def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False) -> NodeResult:
-    """Read every split of ``task`` and run its SQL; a split not yet started when ``cancelled``
-    turns true is not read. Splits are fetched side by side (each fetch is mostly waiting on
-    storage), then parsed by DuckDB."""
+def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> NodeResult:
+    """Read every split of ``task`` and run its SQL, until the task's deadline or ``cancelled``.
+
+    Splits are fetched side by side (each fetch is mostly waiting on storage), then parsed by
+    DuckDB. A cancel or the deadline stops every fetch at its next request or body chunk and
+    interrupts DuckDB; the error names what the node was doing. A DuckDB error the query's own
+    text causes (``id + 'abc'``) is the caller's mistake: BadRequestError with DuckDB's first line.
+    """
     result = NodeResult(task.node)
     connection = duckdb_session()
     _count_running(+1)
@@ -228,24 +235,34 @@ def run_node_task(task: NodeTask, cancelled: Callable[[], bool] = lambda: False)
                 # Shared by this work's readers: each footer is parsed once, not once per split.
                 fetch = _Fetch(task, work, Path(scratch), dict(work.footers), {}, cancelled)
                 paths = _fetch_all(fetch, list(zip(work.splits, stats, strict=True)))
-                if work.format == "parquet":
-                    _load_parquet_copies(connection, work, paths)
-                else:
-                    tables = [_text_split_table(connection, work, path) for path in paths]
-                    for split_stats, table in zip(stats, tables, strict=True):
-                        split_stats.rows = table.num_rows
-                    connection.register(SPLITS_TABLE, _union(tables))
-                relation = connection.sql(work.node_sql)
-                types = tuple(str(kind) for kind in relation.types)
-                result.tables[work.source] = NodeTable(relation.to_arrow_table(), types)
-                if work.format == "parquet":
-                    connection.execute(f"DROP TABLE {SPLITS_TABLE}")
-                else:
-                    connection.unregister(SPLITS_TABLE)
+                doing = f"running the query over its splits on {task.node}"
+                with interrupting(connection, task.deadline, doing, cancelled), caller_errors():
+                    result.tables[work.source] = _run_work(connection, work, paths, stats)
     finally:
         connection.close()
         _count_running(-1)
     return result
+
+
+def _run_work(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], stats: list[SplitStats]
+) -> NodeTable:
+    """Parse the fetched splits and run the node SQL over them."""
+    if work.format == "parquet":
+        _load_parquet_copies(connection, work, paths)
+    else:
+        tables = [_text_split_table(connection, work, path) for path in paths]
+        for split_stats, table in zip(stats, tables, strict=True):
+            split_stats.rows = table.num_rows
+        connection.register(SPLITS_TABLE, _union(tables))
+    relation = connection.sql(work.node_sql)
+    types = tuple(str(kind) for kind in relation.types)
+    table = NodeTable(relation.to_arrow_table(), types)
+    if work.format == "parquet":
+        connection.execute(f"DROP TABLE {SPLITS_TABLE}")
+    else:
+        connection.unregister(SPLITS_TABLE)
+    return table
 
 
 def run_on_worker(task: NodeTask, cancel_event: str) -> NodeResult:

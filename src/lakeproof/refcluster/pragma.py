@@ -15,6 +15,13 @@ from lakeproof.refcluster.model import DEFAULT_STRATEGY, RetryPolicy
 from lakeproof.refcluster.splits import SplitOptions
 
 MIB = 1024 * 1024
+MIN_SPLIT_SIZE = 1024
+"""The smallest ``target_split_size``, ``parquet_target_size`` and ``coalesce_target_size``.
+
+A split of a few bytes costs a range request per record (a 300 KB file in 1-byte splits made
+15,000 requests) and can never be faster than a larger one, so sizes below a kilobyte are a
+mistake, not a setting.
+"""
 
 
 class Pragma(BaseModel):
@@ -30,12 +37,12 @@ class Pragma(BaseModel):
     backoff_multiplier: float = Field(2.0, ge=1, le=10)
     max_backoff_s: float = Field(5.0, ge=0, le=300)
     read_timeout_s: float = Field(10.0, gt=0, le=600)
-    target_split_size: int = Field(64 * MIB, ge=1)
-    parquet_target_size: int = Field(32 * MIB, ge=1)
+    target_split_size: int = Field(64 * MIB, ge=MIN_SPLIT_SIZE)
+    parquet_target_size: int = Field(32 * MIB, ge=MIN_SPLIT_SIZE)
     split_csv: bool = False
     coalesce: bool = True
     coalesce_threshold: int = Field(32, ge=1)
-    coalesce_target_size: int = Field(128 * MIB, ge=1)
+    coalesce_target_size: int = Field(128 * MIB, ge=MIN_SPLIT_SIZE)
     round_robin_offset: int = Field(0, ge=0)
 
     @property

@@ -180,13 +180,16 @@ def run_with_retries(
     *,
     deadline: float | None = None,
     stats: SplitStats | None = None,
+    check: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.time,
     sleeper: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> T:
     """Run ``operation`` until it succeeds, following ``policy``; raise StorageReadError if it cannot.
 
-    Every attempt adds one to ``stats.attempts`` and every failure a line to ``stats.errors``.
+    Every attempt adds one to ``stats.requests``, every retry one to ``stats.retries`` and every
+    failure a line to ``stats.errors``. ``check`` runs before each attempt and may raise to stop
+    (a query cancelled or past its deadline): that exception propagates unchanged.
     ``deadline`` (epoch seconds) stops retrying early: a retry whose backoff would end after it
     is not started. An attempt in flight is bounded by the client's timeouts, not by this loop.
     Exceptions that are not storage failures propagate unchanged.
@@ -194,8 +197,11 @@ def run_with_retries(
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
     attempt = 1
     while True:
+        if check is not None:
+            check()
         if stats is not None:
-            stats.attempts += 1
+            stats.requests += 1
+            stats.retries += attempt > 1
         try:
             return operation()
         except Exception as error:

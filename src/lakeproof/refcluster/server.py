@@ -3,13 +3,13 @@
 Handlers only translate HTTP to engine calls: blocking engine work runs on a thread pool so one
 slow query never stalls ``/health``; every failure becomes ``{"error": {"type", "reason"}}``
 with a 4xx for the caller's mistakes and a 5xx for storage and node failures. The coordinator
-never crashes on a bad request.
+never crashes on a bad request. A synchronous ``POST /query`` whose client disconnects is
+cancelled like an async one (the server must run with ``handler_cancellation=True``, see ``cli``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import uuid
@@ -23,6 +23,7 @@ from aiohttp import web
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.refcluster.engine import Engine
 from lakeproof.refcluster.errors import EngineError, NotFoundError
+from lakeproof.refcluster.request import decode_body
 
 _log = logging.getLogger(__name__)
 
@@ -58,13 +59,7 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
-    if not isinstance(body, dict):
-        raise ConfigError(f"request body must be a JSON object, got {type(body).__name__}")
-    return body
+    return decode_body(await request.read())
 
 
 @dataclass
@@ -118,9 +113,19 @@ class CoordinatorApi:
         return web.json_response({"running": await self._run(self.engine.running_tasks)})
 
     async def query(self, request: web.Request) -> web.Response:
-        """Run a query and answer with columns, values, is_partial and (if asked) the profile."""
+        """Run a query and answer with columns, values, is_partial and (if asked) the profile.
+
+        A client that disconnects cancels the query: aiohttp cancels this handler, and the
+        engine's work, running on a thread, is told through the cancel event.
+        """
         body = await _json_body(request)
-        return web.json_response(await self._run(lambda: self.engine.query(body)))
+        cancel = threading.Event()
+        try:
+            return web.json_response(await self._run(lambda: self.engine.query(body, cancel)))
+        except asyncio.CancelledError:
+            _log.info("client of a synchronous query disconnected: cancelling the query")
+            cancel.set()
+            raise
 
     async def plan(self, request: web.Request) -> web.Response:
         """Dry run: splits and assignment for a query, or for a synthetic list of split sizes."""

@@ -25,6 +25,49 @@ from lakeproof.refcluster.model import Format
 DIALECT = "duckdb"
 FUNCTIONS: dict[str, Format] = {"read_parquet": "parquet", "read_csv": "csv", "read_json": "ndjson"}
 _HINT = "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)"
+_SETTINGS = "reads the engine's settings"
+_SECRETS = "reads the engine's stored credentials"
+_HOST = "reveals the engine's host (environment, files, memory, platform)"
+_EXTENSIONS = "lists or loads DuckDB extensions"
+_FILES = "reads files on the engine's host, not s3:// data"
+REFUSED_FUNCTIONS: dict[str, str] = {
+    # Settings and variables: they hold the S3 secret, and an unknown setting makes DuckDB
+    # look for an extension that defines it.
+    "current_setting": _SETTINGS,
+    "duckdb_settings": _SETTINGS,
+    "getvariable": _SETTINGS,
+    "duckdb_secrets": _SECRETS,
+    "duckdb_secret_types": _SECRETS,
+    "which_secret": _SECRETS,
+    "duckdb_extensions": _EXTENSIONS,
+    "getenv": _HOST,
+    "pragma_platform": _HOST,
+    "pragma_user_agent": _HOST,
+    "pragma_database_list": _HOST,
+    "pragma_database_size": _HOST,
+    "duckdb_databases": _HOST,
+    "duckdb_memory": _HOST,
+    "duckdb_temporary_files": _HOST,
+    "duckdb_external_file_cache": _HOST,
+    "duckdb_logs": _HOST,
+    "duckdb_log_contexts": _HOST,
+    "read_text": _FILES,
+    "read_blob": _FILES,
+    "glob": _FILES,
+    "sniff_csv": _FILES,
+    "parquet_metadata": _FILES,
+    "parquet_schema": _FILES,
+    "parquet_file_metadata": _FILES,
+    "parquet_kv_metadata": _FILES,
+    "query": "runs SQL the analyser cannot see",
+    "query_table": "runs SQL the analyser cannot see",
+}
+"""Functions a query may not call anywhere, with the reason the refusal gives.
+
+A query reads s3:// data through read_parquet, read_csv and read_json only: other table
+functions are refused as unknown tables anyway, these get a reason of their own, and the scalar
+ones here (settings, secrets, environment) are refused wherever they appear.
+"""
 _PATH_OPTIONS = {"filename", "file_row_number", "hive_partitioning", "hive_types", "hive_types_autocast"}
 _VOLATILE = {"random", "rand", "uuid", "gen_random_uuid", "nextval", "currval", "setseed"}
 # Joins after which a filter on one side changes which rows the other side meets.
@@ -102,8 +145,18 @@ class _Resolved:
     alias_or_column: bool = False  # unknown because the name is also a select alias
 
 
+def refuse_host_access(tree: exp.Expr) -> None:
+    """QueryError for the first call of a function in REFUSED_FUNCTIONS, with its reason."""
+    for function in tree.find_all(exp.Func):
+        name = function_name(function)
+        if (reason := REFUSED_FUNCTIONS.get(name)) is not None:
+            raise QueryError(f"function '{name}' is refused: it {reason}; {_HINT}")
+
+
 def source_calls(tree: exp.Expr) -> list[exp.Table]:
-    """The table-function calls of `tree` in text order; raises QueryError for any other table."""
+    """The table-function calls of `tree` in text order; raises QueryError for a refused function
+    (see REFUSED_FUNCTIONS) or any other table."""
+    refuse_host_access(tree)
     cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     calls = []
     for table in tree.find_all(exp.Table, bfs=False):

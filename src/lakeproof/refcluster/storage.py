@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.refcluster.errors import BadRequestError
+from lakeproof.refcluster.deadline import WATCH_INTERVAL_S, Cancelled, Deadline, never_cancelled
+from lakeproof.refcluster.errors import BadRequestError, QueryCancelledError, QueryTimeoutError
 from lakeproof.refcluster.model import FORMATS, FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.parquet_footer import FOOTER_TAIL, PARQUET_MAGIC, footer_with_row_groups
-from lakeproof.refcluster.retry import TruncatedBodyError, run_with_retries
+from lakeproof.refcluster.retry import StorageReadError, TruncatedBodyError, run_with_retries
 from lakeproof.refcluster.splits import RowGroupInfo
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import ListObjectsV2OutputTypeDef
 
 T = TypeVar("T")
+
+TIMEOUT_STEP_S = 0.5
+"""Read timeouts cut to a query's time left are rounded up to this step (clients are cached by timeout)."""
 
 CHUNK_SIZE = 64 * 1024
 """Body bytes taken from the socket at a time: what a dropped connection can cost to re-read."""
@@ -124,42 +128,78 @@ def _client(endpoint: S3Endpoint, read_timeout_s: float) -> S3Client:
 class ObjectReader(RangeReader):
     """Reads objects through one S3 endpoint (a proxy listener) with the project's retry policy.
 
-    ``deadline`` is an epoch time (``time.time()``) after which no retry is started; clock,
-    sleeper and rng are the retry loop's, injectable for tests.
+    With a ``deadline``, no retry is started that would end after it, no request waits longer
+    than the time left (rounded up to ``TIMEOUT_STEP_S``), and a body still arriving when it
+    passes, or when ``cancelled`` turns true, is abandoned: the error names ``activity`` (what
+    the query was doing: ``reading splits on node-1``) and the object. Clock, sleeper and rng
+    are the retry loop's, injectable for tests.
     """
 
     def __init__(
         self,
         endpoint: S3Endpoint,
         policy: RetryPolicy | None = None,
-        deadline: float | None = None,
+        deadline: Deadline | None = None,
         stats: SplitStats | None = None,
         *,
         footer_bytes: dict[str, bytes] | None = None,
         footers: dict[str, pq.FileMetaData] | None = None,
+        cancelled: Cancelled = never_cancelled,
+        activity: str = "reading",
         clock: Callable[[], float] = time.time,
-        sleeper: Callable[[float], None] = time.sleep,
+        sleeper: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
     ):
         super().__init__(stats, footer_bytes, footers)
+        self.endpoint = endpoint
         self.policy = policy or RetryPolicy()
         self.deadline = deadline
+        self.cancelled = cancelled
+        self.activity = activity
         self._clock = clock
-        self._sleeper = sleeper
+        self._sleeper = sleeper or self._backoff
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self.client: S3Client = _client(endpoint, self.policy.read_timeout_s)
+
+    @property
+    def client(self) -> S3Client:
+        """A client whose read timeout is the policy's, cut to the time the query has left."""
+        timeout = self.policy.read_timeout_s
+        if self.deadline is not None:
+            left = math.ceil(self.deadline.remaining() / TIMEOUT_STEP_S) * TIMEOUT_STEP_S
+            timeout = min(timeout, max(left, TIMEOUT_STEP_S))
+        return _client(self.endpoint, timeout)
+
+    def _backoff(self, seconds: float) -> None:
+        """Sleep before a retry, but wake at once on a cancel (the next attempt's check stops it)."""
+        end = time.monotonic() + seconds
+        while not self.cancelled() and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, WATCH_INTERVAL_S))
+
+    def _check(self, uri: str) -> None:
+        """Stop if the query was cancelled or its deadline passed."""
+        if self.deadline is not None:
+            self.deadline.check(f"{self.activity} ({uri})", self.cancelled)
+        elif self.cancelled():
+            raise QueryCancelledError(f"query cancelled by its caller while {self.activity} ({uri})")
 
     def _retrying(self, uri: str, operation: Callable[[], T]) -> T:
-        return run_with_retries(
-            operation,
-            self.policy,
-            uri,
-            deadline=self.deadline,
-            stats=self.stats,
-            clock=self._clock,
-            sleeper=self._sleeper,
-            rng=self._rng,
-        )
+        try:
+            return run_with_retries(
+                operation,
+                self.policy,
+                uri,
+                deadline=self.deadline.at if self.deadline is not None else None,
+                stats=self.stats,
+                check=lambda: self._check(uri),
+                clock=self._clock,
+                sleeper=self._sleeper,
+                rng=self._rng,
+            )
+        except StorageReadError as error:
+            if self.deadline is None or not error.deadline_reached:
+                raise
+            # The retries stopped because the query's time ran out: a timeout, named as such.
+            raise QueryTimeoutError(f"{self.deadline.exceeded(self.activity)}: {error}") from None
 
     def head(self, uri: str) -> int:
         """Size of the object; a missing object is StorageReadError (404, not retried)."""
@@ -190,6 +230,7 @@ class ObjectReader(RangeReader):
                     received.extend(chunk)
                     got += len(chunk)
                     self.stats.bytes += len(chunk)
+                    self._check(uri)  # a slow body must not keep the query past its deadline
             finally:
                 body.close()
 
