@@ -22,7 +22,7 @@ from lakeproof.errors import ConfigError
 NO_EXTENSION_REPOSITORY = "/nonexistent/lakeproof-extensions-come-from-wheels"
 """Where ``INSTALL`` would look: nowhere, so it fails at once instead of reaching the internet."""
 
-LOCKED_DOWN_CONFIG: dict[str, str | bool] = {
+LOCKED_DOWN_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
