@@ -18,15 +18,14 @@ Errors are ``{"error": {"type": ..., "reason": ...}}`` with a 4xx status; a rule
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from aiohttp import web
 
+from lakeproof.errors import ConfigError
 from lakeproof.faultproxy.rulebook import RuleBook
-from lakeproof.faultproxy.rules import InvalidRuleError
 from lakeproof.faultproxy.stats import ProxyStats
+from lakeproof.jsonbody import decode_json
 
 
 def _json_error(status: int, error_type: str, reason: str) -> web.Response:
@@ -73,12 +72,8 @@ class ControlApi:
 
     async def _add_rule(self, request: web.Request) -> web.Response:
         try:
-            fields: Any = json.loads(await request.text())
-        except json.JSONDecodeError as exc:
-            return _json_error(400, "invalid_rule", f"the rule is not valid JSON: {exc}")
-        try:
-            active = self._rulebook.add(fields)
-        except InvalidRuleError as exc:
+            active = self._rulebook.add(decode_json(await request.read(), "the rule"))
+        except ConfigError as exc:  # InvalidRuleError too
             return _json_error(400, "invalid_rule", str(exc))
         return web.json_response(active.describe(), status=201)
 

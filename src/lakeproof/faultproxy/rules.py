@@ -27,6 +27,10 @@ from lakeproof.faultproxy.names import ACTIONS, ERROR_ACTIONS, OPERATIONS, Actio
 
 DEFAULT_HANG_SECONDS = 300.0
 """How long ``hang`` holds a request when the rule gives no ``hang_seconds``: never forever."""
+MAX_WAIT_SECONDS = 3600
+"""The longest ``hang`` or ``latency`` a rule may ask for: a test waiting longer is a mistake."""
+MAX_RATE = 1 << 40
+"""The highest ``slow_body`` rate, bytes per second: a higher one throttles nothing."""
 
 # Action parameters each action accepts, and the ones it cannot do without.
 _ACCEPTED_PARAMETERS: Mapping[Action, frozenset[str]] = {
@@ -60,9 +64,9 @@ _ALLOWED_VALUES: Mapping[str, str] = {
     "status": "an HTTP error status between 400 and 599",
     "message": "a text",
     "bytes": "a whole number of bytes of at least 0",
-    "latency_ms": "a whole number of milliseconds of at least 0",
-    "rate": "a whole number of bytes per second of at least 1",
-    "hang_seconds": "a number of seconds greater than 0",
+    "latency_ms": f"a whole number of milliseconds from 0 to {MAX_WAIT_SECONDS * 1000} (one hour)",
+    "rate": f"a whole number of bytes per second from 1 to {MAX_RATE}",
+    "hang_seconds": f"a number of seconds greater than 0 and at most {MAX_WAIT_SECONDS} (one hour)",
 }
 
 
@@ -105,6 +109,8 @@ class FaultRule(BaseModel):
     faults a reproducible share; ``times`` removes the rule after N faults.
     Parameters: ``status``/``message`` (error actions), ``bytes`` (reset_after_bytes,
     truncated_body), ``latency_ms`` (latency), ``rate`` (slow_body, bytes/s), ``hang_seconds``.
+    Numbers are strict (``"5"`` or ``true`` is not a number) and bounded: no wait longer than
+    an hour.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -115,17 +121,17 @@ class FaultRule(BaseModel):
     key: str | None = None
     listener: str | None = None
     prefix: str | None = None
-    times: int | None = Field(default=None, ge=1)
-    skip: int = Field(default=0, ge=0)
-    per_request: int | None = Field(default=None, ge=1)
-    probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    seed: int = 0
-    status: int | None = Field(default=None, ge=400, le=599)
+    times: int | None = Field(strict=True, default=None, ge=1)
+    skip: int = Field(strict=True, default=0, ge=0)
+    per_request: int | None = Field(strict=True, default=None, ge=1)
+    probability: float = Field(strict=True, default=1.0, ge=0.0, le=1.0)
+    seed: int = Field(strict=True, default=0)
+    status: int | None = Field(strict=True, default=None, ge=400, le=599)
     message: str | None = None
-    bytes: int | None = Field(default=None, ge=0)
-    latency_ms: int | None = Field(default=None, ge=0)
-    rate: int | None = Field(default=None, ge=1)
-    hang_seconds: float | None = Field(default=None, gt=0)
+    bytes: int | None = Field(strict=True, default=None, ge=0)
+    latency_ms: int | None = Field(strict=True, default=None, ge=0, le=MAX_WAIT_SECONDS * 1000)
+    rate: int | None = Field(strict=True, default=None, ge=1, le=MAX_RATE)
+    hang_seconds: float | None = Field(strict=True, default=None, gt=0, le=MAX_WAIT_SECONDS)
 
     @field_validator("listener")
     @classmethod

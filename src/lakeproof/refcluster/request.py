@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lakeproof.errors import ConfigError
+from lakeproof.jsonbody import decode_json, json_kind
 from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.pragma import Pragma, parse_pragma
 
@@ -39,38 +40,10 @@ class QueryRequest:
 
 def decode_body(raw: bytes) -> dict[str, Any]:
     """The JSON object a request body holds; ConfigError with one line naming what is wrong."""
-    if not raw.strip():
-        raise ConfigError('request body is empty; send a JSON object such as {"query": "SELECT ..."}')
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"request body is not UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start}; "
-            "send JSON encoded as UTF-8"
-        ) from None
-    try:
-        body = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    body = decode_json(raw)
     if not isinstance(body, dict):
-        raise ConfigError(f"request body must be a JSON object, got {_json_kind(body)}")
+        raise ConfigError(f"request body must be a JSON object, got {json_kind(body)}")
     return body
-
-
-def _refuse_constant(name: str) -> Any:
-    # Python's json reads NaN and Infinity, which are not JSON: no other client would send them.
-    raise ConfigError(f"request body holds {name}, which is not a JSON number; send a finite number")
-
-
-def _json_kind(value: object) -> str:
-    kinds: list[tuple[type | tuple[type, ...], str]] = [
-        (bool, "a boolean"),
-        ((int, float), "a number"),
-        (str, "a string"),
-        (list, "an array"),
-        (dict, "an object"),
-    ]
-    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
 
 
 def _shown(value: object) -> str:
