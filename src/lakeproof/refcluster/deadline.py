@@ -71,6 +71,26 @@ class Deadline:
             raise error
 
 
+def throttled(cancelled: Cancelled, interval_s: float = WATCH_INTERVAL_S) -> Cancelled:
+    """``cancelled`` asked at most once per ``interval_s``; once true, always true.
+
+    For a cancel flag that costs a round trip to ask (a Dask event on a data node), checked
+    before every request and body chunk.
+    """
+    lock = threading.Lock()
+    state = {"asked_at": float("-inf"), "cancelled": False}
+
+    def check() -> bool:
+        with lock:
+            now = time.monotonic()
+            if not state["cancelled"] and now - state["asked_at"] >= interval_s:
+                state["cancelled"] = cancelled()
+                state["asked_at"] = now
+            return bool(state["cancelled"])
+
+    return check
+
+
 @contextmanager
 def interrupting(
     connection: duckdb.DuckDBPyConnection, deadline: Deadline, doing: str, cancelled: Cancelled

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
+from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled, throttled
 from lakeproof.refcluster.errors import caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
@@ -273,4 +273,4 @@ def run_on_worker(task: NodeTask, cancel_event: str) -> NodeResult:
     # and an Event finds a client by itself only in a thread Dask runs the task in.
     client = distributed.get_client()
     event = distributed.Event(cancel_event, client=client)  # type: ignore[no-untyped-call]
-    return run_node_task(task, event.is_set)
+    return run_node_task(task, throttled(event.is_set))
