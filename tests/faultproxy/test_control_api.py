@@ -181,3 +181,12 @@ def test_stats_break_down_by_operation_key_listener_and_rule_under_a_run_prefix(
     assert everything["totals"]["requests"] == 6
     control.reset_stats()
     assert control.stats()["totals"] == {"requests": 0, "bytes": 0, "faults": 0, "faults_by_action": {}}
+
+
+def test_a_body_that_is_not_utf8_is_a_400_not_a_crash(proxy: FaultProxy) -> None:
+    response = requests.post(f"{proxy.control_url}/rules", data=b'{"action": "\xff"}', timeout=5)
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "type": "invalid_rule",
+        "reason": "the rule is not UTF-8: byte 0xff at position 12; send JSON encoded as UTF-8",
+    }

@@ -116,3 +116,46 @@ def test_every_problem_is_named_on_one_line() -> None:
         parse_rule({"action": "hang", "times": 0, "skip": -1})
     assert str(caught.value).count("invalid value") == 2
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (
+            {"action": "hang", "hang_seconds": 1e12},
+            "invalid value 1000000000000.0 for rule field 'hang_seconds'; "
+            "use a number of seconds greater than 0 and at most 3600 (one hour)",
+        ),
+        (
+            {"action": "hang", "hang_seconds": "30"},
+            "invalid value '30' for rule field 'hang_seconds'; "
+            "use a number of seconds greater than 0 and at most 3600 (one hour)",
+        ),
+        (
+            {"action": "latency", "latency_ms": 3_600_001},
+            "invalid value 3600001 for rule field 'latency_ms'; "
+            "use a whole number of milliseconds from 0 to 3600000 (one hour)",
+        ),
+        (
+            {"action": "slow_body", "rate": 2**41},
+            f"invalid value {2**41} for rule field 'rate'; "
+            f"use a whole number of bytes per second from 1 to {2**40}",
+        ),
+        (
+            {"action": "slowdown_503", "times": True},
+            "invalid value True for rule field 'times'; "
+            "use a whole number of at least 1 (leave it out for no limit)",
+        ),
+    ],
+)
+def test_unbounded_or_mistyped_numbers_are_refused_naming_field_and_bound(
+    fields: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(InvalidRuleError) as caught:
+        parse_rule(fields)
+    assert str(caught.value) == reason
+
+
+def test_the_longest_waits_allowed_are_an_hour() -> None:
+    assert parse_rule({"action": "hang", "hang_seconds": 3600}).hang_limit == 3600
+    assert parse_rule({"action": "latency", "latency_ms": 3_600_000}).latency_ms == 3_600_000

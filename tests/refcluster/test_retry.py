@@ -310,3 +310,34 @@ def test_sleeping_never_outlasts_the_deadline(
     assert all(end <= deadline for end in sleep_ends)
     assert caught.value.attempts == attempts <= max_attempts
     assert caught.value.deadline_reached == (attempts < max_attempts)
+
+
+def test_attempts_count_one_logical_read_however_many_requests_it_makes() -> None:
+    # A Parquet split reads each run of column chunks with its own request: three requests,
+    # no failure, is one attempt of the split's read, not three.
+    time, stats = FakeTime(), SplitStats(id=3)
+    for _ in range(3):
+        assert run(lambda: "ok", RetryPolicy(), time, stats) == "ok"
+    assert (stats.requests, stats.retries, stats.attempts) == (3, 0, 1)
+
+
+def test_each_retry_of_any_request_adds_one_attempt() -> None:
+    time, stats = FakeTime(), SplitStats(id=3)
+    run(lambda: "ok", RetryPolicy(), time, stats)
+    run(failing(s3_error(503, "SlowDown"), s3_error(503, "SlowDown")), RetryPolicy(), time, stats)
+    assert (stats.requests, stats.retries, stats.attempts) == (4, 2, 3)
+
+
+def test_a_split_never_read_shows_no_attempt() -> None:
+    assert SplitStats(id=1).attempts == 0
+
+
+def test_a_check_that_stops_the_read_makes_no_request() -> None:
+    time, stats = FakeTime(), SplitStats(id=3)
+
+    def stop() -> None:
+        raise TimeoutError("stop")
+
+    with pytest.raises(TimeoutError, match="stop"):
+        run_with_retries(lambda: "ok", RetryPolicy(), URI, stats=stats, check=stop, clock=time.clock)
+    assert (stats.requests, stats.attempts) == (0, 0)

@@ -525,3 +525,53 @@ def test_star_of_an_exists_body_reads_only_the_columns_it_uses() -> None:
     assert analyse(sql).sources[1].columns == ["k"]
     grouped = sql.replace("f.k)", "f.k GROUP BY d.k)")
     assert analyse(grouped).sources[1].columns is None  # the star is evaluated per group there
+
+
+SETTINGS = "reads the engine's settings"
+SECRETS = "reads the engine's stored credentials"
+HOST = "reveals the engine's host (environment, files, memory, platform)"
+FILES = "reads files on the engine's host, not s3:// data"
+
+
+@pytest.mark.parametrize(
+    ("sql", "name", "reason"),
+    [
+        (f"SELECT current_setting('s3_secret_access_key') FROM {READ_FACTS}", "current_setting", SETTINGS),
+        (f"SELECT getenv('HOME') AS home FROM {READ_FACTS}", "getenv", HOST),
+        (
+            f"SELECT * FROM {READ_FACTS} WHERE k IN (SELECT 1 FROM duckdb_settings())",
+            "duckdb_settings",
+            SETTINGS,
+        ),
+        ("SELECT * FROM duckdb_secrets()", "duckdb_secrets", SECRETS),
+        (f"SELECT which_secret('s3://lake/x', 's3') FROM {READ_FACTS}", "which_secret", SECRETS),
+        ("SELECT * FROM duckdb_extensions()", "duckdb_extensions", "lists or loads DuckDB extensions"),
+        (f"SELECT (SELECT platform FROM pragma_platform()) FROM {READ_FACTS}", "pragma_platform", HOST),
+        ("SELECT * FROM read_text('/etc/passwd')", "read_text", FILES),
+        ("SELECT * FROM glob('/tmp/*')", "glob", FILES),
+        (f"SELECT getvariable('x') FROM {READ_FACTS}", "getvariable", SETTINGS),
+    ],
+)
+def test_settings_secrets_and_host_introspection_are_refused_with_their_reason(
+    sql: str, name: str, reason: str
+) -> None:
+    with pytest.raises(QueryError) as raised:
+        analyse(sql)
+    assert str(raised.value) == f"function '{name}' is refused: it {reason}; {HINT}"
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("PRAGMA version", "PRAGMA"),
+        ("SET s3_region = 'x'", "a SET statement"),
+        ("INSTALL httpfs", "a LOAD statement"),  # DuckDB parses INSTALL as a LOAD statement
+        ("LOAD httpfs", "a LOAD statement"),
+        ("ATTACH 'other.db'", "a ATTACH statement"),
+        ("COPY (SELECT 1) TO '/tmp/out.csv'", "a COPY statement"),
+    ],
+)
+def test_statements_that_change_or_leave_the_engine_are_refused(sql: str, kind: str) -> None:
+    with pytest.raises(QueryError) as raised:
+        analyse(sql)
+    assert str(raised.value) == f"only SELECT queries are allowed; got {kind}"
