@@ -44,7 +44,7 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Placement
-from lakeproof.refcluster.errors import BadRequestError, NodeFailureError, caller_errors
+from lakeproof.refcluster.errors import BadRequestError, EngineError, NodeFailureError, caller_errors
 from lakeproof.refcluster.model import FileInfo, RetryPolicy, Split, SplitGroup, SplitStats
 from lakeproof.refcluster.node import (
     NodeResult,
@@ -59,7 +59,7 @@ from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QueryRequest, parse_query_request
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
-from lakeproof.refcluster.storage import ObjectReader, csv_header, parquet_row_groups
+from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
 from lakeproof.refcluster.strategies import Assignment, assign
 from lakeproof.refcluster.synthetic import plan_synthetic
 
@@ -606,7 +606,17 @@ class _Dispatch:
         readers = sorted({node for node, _ in self._pending.values()}, key=_node_order)
         if local is not None:
             readers.insert(0, COORDINATOR)
-        self.deadline.check(f"reading splits on {', '.join(readers)}", self.cancelled)
+        error = self.deadline.stopped(f"reading splits on {', '.join(readers)}", self.cancelled)
+        if error is None:
+            return
+        if local is not None:
+            # The coordinator's own share stops by itself within a read-timeout step, and its
+            # error names the object it was reading: worth that short wait.
+            self._abandoned.set()
+            wait_for_threads([local], timeout=TIMEOUT_STEP_S)
+            if local.done() and isinstance(own := local.exception(), EngineError):
+                raise own
+        raise error
 
 
 def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectReader) -> frozenset[str] | None:
@@ -662,6 +672,7 @@ def _split_json(split: Split, group: int, node: str, stats: SplitStats | None = 
         "row_groups": list(split.row_groups) if split.row_groups is not None else None,
         "node": node,
         "attempts": stats.attempts if stats else 0,
+        "requests": stats.requests if stats else 0,
         "rows": stats.rows if stats else None,
         "bytes": stats.bytes if stats else 0,
     }
