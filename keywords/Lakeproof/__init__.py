@@ -7,6 +7,7 @@ from typing import Any
 from robotlibcore import DynamicCore
 
 from lakeproof import __version__
+from Lakeproof.api_keywords import ApiKeywords
 from Lakeproof.cluster_keywords import ClusterKeywords
 from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DatasetKeywords
@@ -73,6 +74,7 @@ class Lakeproof(DynamicCore):
                 ClusterKeywords(self._context),
                 PropertyKeywords(self._context),
                 SpecKeywords(self._context),
+                ApiKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

@@ -351,7 +351,14 @@ class Engine:
         The answer has ``columns``, ``values``, ``is_partial``, maybe ``warnings`` and, when
         asked, ``profile``.
         """
-        request = parse_query_request(body, self.defaults)
+        return self.run(self.parse_request(body), cancel)
+
+    def parse_request(self, body: Mapping[str, Any]) -> QueryRequest:
+        """Check a query's body (fields, types, pragmas) over the engine's defaults: BadRequestError."""
+        return parse_query_request(body, self.defaults)
+
+    def run(self, request: QueryRequest, cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Run a checked query (see ``query``)."""
         return self._query(request, (cancel or threading.Event()).is_set)
 
     def _query(self, request: QueryRequest, cancelled: Cancelled) -> dict[str, Any]:

@@ -133,11 +133,11 @@ class CoordinatorApi:
         return web.json_response(await self._run(lambda: self.engine.plan(body)))
 
     async def start_async(self, request: web.Request) -> web.Response:
-        """Start a query in the background; answer its id at once."""
-        body = await _json_body(request)
+        """Start a query in the background; answer its id at once, or a bad body's 400 at once."""
+        checked = self.engine.parse_request(await _json_body(request))
         query_id = uuid.uuid4().hex
         cancel = threading.Event()
-        future = self._pool.submit(self.engine.query, body, cancel)
+        future = self._pool.submit(self.engine.run, checked, cancel)
         self._async[query_id] = AsyncQuery(query_id, future, cancel)
         return web.json_response({"id": query_id, "is_running": True}, status=202)
 
