@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 from robot.api import logger
@@ -247,6 +250,26 @@ class ClusterKeywords:
         | `Cancel Async Query`    ${id}
         """
         self._client().cancel_async(query_id)
+
+    @keyword
+    def abandon_query_while_nodes_work(self, query: str, strategy: str = "adaptive", **pragma: Any) -> None:
+        """Sends ``query`` as a synchronous ``POST /query``, and disconnects once a data node works on it.
+
+        The answer is never read: this is a client that gave up (a closed laptop, a killed script).
+        The coordinator must cancel the query; follow with `Wait Until No Node Work Is Running`.
+        Further ``name=value`` arguments are pragmas, as for `Run Query`.
+
+        Example:
+        | `Abandon Query While Nodes Work`    ${SLOW_QUERY}    strategy=round_robin
+        | `Wait Until No Node Work Is Running`    timeout=3 s
+        """
+        url = urlsplit(self.context.require_lab().coordinator_url)
+        body = json.dumps({"query": query, "pragma": {"external_distribution": strategy, **pragma}}).encode()
+        head = f"POST /query HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+        with socket.create_connection((url.hostname, url.port), timeout=30) as connection:
+            connection.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            self.wait_until_data_nodes_are_working()
+        logger.info("disconnected from the coordinator while data nodes were working on the query")
 
     def _finished_async(self, query_id: str, timeout: timedelta) -> dict[str, Any]:
         """The final state of a background query; CoordinatorRequestError if it failed."""

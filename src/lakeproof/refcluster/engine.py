@@ -617,9 +617,8 @@ class _Dispatch:
         if error is None:
             return
         if local is not None:
-            # The coordinator's own share stops by itself within a read-timeout step, and its
-            # error names the object it was reading: worth that short wait.
-            self._abandoned.set()
+            # The coordinator's own share stops by itself within a read-timeout step (it checks
+            # the same deadline and cancel), and its error names the object it was reading.
             wait_for_threads([local], timeout=TIMEOUT_STEP_S)
             if local.done() and isinstance(own := local.exception(), EngineError):
                 raise own
