@@ -22,6 +22,8 @@ Test Tags           resilience
 ${DEADLINE}             ${2}
 # The deadline plus one second.
 ${WITHIN}               3 s
+# Node threads stop at their next body chunk or request; on a loaded 2-core machine that can take a second.
+${SETTLE}               2 s
 # Bytes per second: a 4 kB split's body takes two seconds to arrive.
 ${TRICKLE}              ${2000}
 # NDJSON in 4 kB splits, not coalesced: about seventy splits, far more work than the deadline allows.
@@ -60,12 +62,13 @@ Parquet footer reads that never answer stop at the deadline
 
 Retries stop at the deadline
     [Documentation]    Every footer read fails with 503 SlowDown; twenty attempts with short backoff would take
-    ...    longer than the deadline, so the retries stop at it and the error says how far they got.
+    ...    longer than the deadline, so the retries stop at it, after several attempts.
     Inject Fault    slowdown_503    operation=RANGE_GET    reader=coordinator
     ${query}=    Aggregate Query Over    parquet
-    ${reason}=    Query Should Time Out While    reading file footers and headers on the coordinator: failed to read
-    ...    ${query}    strategy=round_robin    &{ENDLESS_RETRIES}
-    Should Contain    ${reason}    deadline reached after
+    Query Should Time Out While    reading file footers and headers on the coordinator    ${query}
+    ...    strategy=round_robin    &{ENDLESS_RETRIES}
+    ${faults}=    Fault Should Have Been Hit    slowdown_503
+    Should Be True    ${faults} >= 3    msg=only ${faults} attempts: the query did not retry until its deadline
 
 A client that disconnects cancels its query
     [Documentation]    A synchronous query's client goes away while the nodes read; the coordinator cancels
@@ -91,5 +94,5 @@ Query Should Time Out While
     ${reason}=    Query Should Fail With    ${query}    error_type=timeout_exception
     ...    contains=deadline of ${DEADLINE} s (pragma query_timeout_s) while ${doing}    within=${WITHIN}
     ...    query_timeout_s=${DEADLINE}    &{pragma}
-    Wait Until No Node Work Is Running    timeout=1 s
+    Wait Until No Node Work Is Running    timeout=${SETTLE}
     RETURN    ${reason}
