@@ -117,6 +117,13 @@ def test_scratch_paths_and_internal_relations_are_not_shown() -> None:
     assert str(mistake) == "Invalid Input Error: Malformed JSON in file split 7 near x"
 
 
+def test_a_scratch_path_in_double_quotes_goes_with_its_quotes() -> None:
+    raw = duckdb.InvalidInputException(
+        'Invalid Input Error: Error when sniffing file "/tmp/lakeproof-node-x1/split-0.csv".'
+    )
+    assert str(caller_error(raw)) == "Invalid Input Error: Error when sniffing file split 0."
+
+
 def test_engine_failures_of_duckdb_stay_engine_failures() -> None:
     assert caller_error(duckdb.IOException("IO Error: disk full")) is None
     assert caller_error(duckdb.InternalException("INTERNAL Error: oops")) is None

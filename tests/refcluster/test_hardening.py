@@ -107,6 +107,27 @@ def test_fields_and_duckdb_mistakes_are_one_line_400s(lab: Lab, smoke: Manifest)
         assert (status, answer["error"]["reason"]) == (400, reason), body
 
 
+def test_a_column_text_files_lack_is_a_400_and_names_match_as_duckdb_binds(
+    smoke: Manifest, client: CoordinatorClient
+) -> None:
+    parquet, ndjson = smoke.duckdb_scan("parquet"), smoke.duckdb_scan("ndjson")
+    with pytest.raises(CoordinatorRequestError) as caught:
+        client.query(f"SELECT a.id FROM {parquet} a JOIN {ndjson} b ON a.id = b.nope")
+    assert caught.value.status == 400
+    assert caught.value.reason.startswith(
+        'Binder Error: Referenced column "nope" not found in read_json; its columns are: id, region, qty'
+    )
+    upper = client.query(f"SELECT sum(QTY) AS q FROM {ndjson}")
+    lower = client.query(f"SELECT sum(qty) AS q FROM {ndjson}")
+    assert upper["values"] == lower["values"]
+
+
+def test_answers_of_any_duckdb_type_are_json(smoke: Manifest, client: CoordinatorClient) -> None:
+    uuid = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+    answer = client.query(f"SELECT '{uuid}'::UUID AS u FROM {smoke.duckdb_scan('parquet')} LIMIT 1")
+    assert answer["values"] == [[uuid]]
+
+
 def test_a_clean_parquet_split_is_one_attempt_however_many_requests(
     smoke: Manifest, client: CoordinatorClient
 ) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import pytest
 
 from lakeproof.errors import ConfigError
 from lakeproof.jsonbody import decode_json
+from lakeproof.refcluster.engine import json_value
 from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, decode_body, parse_query_request
+from lakeproof.refcluster.storage import parse_uri
 
 SQL = "SELECT count(*) FROM read_parquet('s3://lake/x/*.parquet')"
 DEFAULTS = Pragma()
@@ -100,3 +104,14 @@ def test_split_sizes_below_a_kilobyte_are_refused_naming_option_and_bound(option
 def test_a_split_size_of_one_kilobyte_is_allowed(option: str) -> None:
     request = parse_query_request({"query": SQL, "pragma": {option: 1024}}, DEFAULTS)
     assert getattr(request.pragma, option) == 1024
+
+
+@pytest.mark.parametrize("uri", ["s3://lake", "s3://lake/", "http://lake/x", "s3:///x"])
+def test_an_object_uri_needs_bucket_and_key(uri: str) -> None:
+    with pytest.raises(BadRequestError, match=r"^invalid object URI .*; use s3://bucket/key"):
+        parse_uri(uri)
+
+
+def test_answer_values_of_every_duckdb_kind_are_json() -> None:
+    value = uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
+    assert json.loads(json.dumps(json_value([value]))) == ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]

@@ -11,9 +11,9 @@ catch it fails with the expected reason. Each defect re-creates a bug class from
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -32,6 +32,9 @@ DEFECTS: dict[str, str] = {
     "no_reassignment": "a lost node's splits are dropped silently: fewer rows, not flagged partial",
     "no_pushdown": "nodes read every column and every row group, ignoring projection and filter",
     "ignore_cancel": "cancelling a query does not stop the work already on the nodes",
+    "coordinator_reads_first": "the coordinator reads its own splits to the end, past deadline and cancel, "
+    "before it watches the query",
+    "ignore_unknown_fields": "unknown request fields are ignored: a misspelt field silently means default",
 }
 
 Placement = tuple[int, int | None]
@@ -114,6 +117,17 @@ class Defects:
     def scan_predicates(self, predicates: Sequence[T]) -> tuple[T, ...]:
         """Predicates a node prunes row groups with: none if pushdown is off."""
         return () if "no_pushdown" in self else tuple(predicates)
+
+    @property
+    def coordinator_reads_first(self) -> bool:
+        """Whether the coordinator reads its own share unwatched before it watches the query."""
+        return "coordinator_reads_first" in self
+
+    def request_fields(self, body: Mapping[str, Any], known: Collection[str]) -> Mapping[str, Any]:
+        """The request body as the engine reads it: without unknown fields, if that defect is on."""
+        if "ignore_unknown_fields" not in self:
+            return body
+        return {name: value for name, value in body.items() if name in known}
 
 
 NO_DEFECTS = Defects()

@@ -56,7 +56,7 @@ from lakeproof.refcluster.node import (
     running_node_tasks,
 )
 from lakeproof.refcluster.pragma import Pragma
-from lakeproof.refcluster.request import PLAN_FIELDS, QueryRequest, parse_query_request
+from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
@@ -221,7 +221,7 @@ class Engine:
         """Dry run: a synthetic plan (``split_sizes``) or the plan of ``query`` without reading data."""
         if "split_sizes" in body:
             return plan_synthetic(body, self.config.defects)
-        plan = self._make_plan(parse_query_request(body, self.defaults, PLAN_FIELDS))
+        plan = self._make_plan(self._checked(body, PLAN_FIELDS))
         return {
             "strategy": _strategy_json(plan.assignment),
             "warnings": list(plan.assignment.warnings),
@@ -355,7 +355,10 @@ class Engine:
 
     def parse_request(self, body: Mapping[str, Any]) -> QueryRequest:
         """Check a query's body (fields, types, pragmas) over the engine's defaults: BadRequestError."""
-        return parse_query_request(body, self.defaults)
+        return self._checked(body, QUERY_FIELDS)
+
+    def _checked(self, body: Mapping[str, Any], fields: tuple[Field, ...]) -> QueryRequest:
+        return parse_query_request(self.config.defects.request_fields(body, fields), self.defaults, fields)
 
     def run(self, request: QueryRequest, cancel: threading.Event | None = None) -> dict[str, Any]:
         """Run a checked query (see ``query``)."""
@@ -518,11 +521,11 @@ class _Dispatch:
         try:
             for node, items in gone_before_dispatch:
                 self._recover(node, items, live)
-            local = (
-                self.engine.local_pool.submit(self._run_local, work[COORDINATOR])
-                if COORDINATOR in work
-                else None
-            )
+            local = None
+            if COORDINATOR in work and self.engine.config.defects.coordinator_reads_first:
+                self._results.append(self._run_local_unwatched(work[COORDINATOR]))
+            elif COORDINATOR in work:
+                local = self.engine.local_pool.submit(self._run_local, work[COORDINATOR])
             self._watch(local)
             if self._missing and not self._results:
                 # Partial results were allowed, but every reader was lost: there is nothing to serve.
@@ -608,6 +611,11 @@ class _Dispatch:
     def _run_local(self, items: list[tuple[_Planned, SplitGroup]]) -> NodeResult:
         task = self.engine.node_task(COORDINATOR, items, self.analysis, self.pragma, self.deadline)
         return run_node_task(task, lambda: self.cancelled() or self._abandoned.is_set())
+
+    def _run_local_unwatched(self, items: list[tuple[_Planned, SplitGroup]]) -> NodeResult:
+        """The coordinator's share as the defect ``coordinator_reads_first`` reads it: to the end."""
+        endless = Deadline(math.inf, self.deadline.timeout_s)
+        return run_node_task(self.engine.node_task(COORDINATOR, items, self.analysis, self.pragma, endless))
 
     def _check_deadline_and_cancel(self, local: Future[NodeResult] | None) -> None:
         readers = sorted({node for node, _ in self._pending.values()}, key=_node_order)
@@ -701,6 +709,7 @@ _SCALAR_JSON: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] =
     ((datetime, date, dtime), lambda value: value.isoformat()),
     (timedelta, lambda value: value.total_seconds()),
     (bytes, bytes.hex),
+    (uuid.UUID, str),
 )
 
 

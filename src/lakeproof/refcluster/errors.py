@@ -69,7 +69,7 @@ _CALLER_DUCKDB_ERRORS: tuple[type[duckdb.Error], ...] = (
 )
 # Names only the engine uses: a local split copy, and the relations nodes and merges read.
 _INTERNAL_NAMES = (
-    (re.compile(r"'?[^\s']*lakeproof-node-[^/\s']*/split-(\d+)\.\w+'?"), r"split \1"),
+    (re.compile(r"""["']?[^\s'"]*lakeproof-node-[^/\s'"]*/split-(\d+)\.\w+["']?"""), r"split \1"),
     (re.compile(r'"?(__splits|__source_\d+)"?\.'), ""),
 )
 

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled, throttled
-from lakeproof.refcluster.errors import caller_errors
+from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
 
@@ -140,7 +140,20 @@ def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, pat
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
     table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
-    return table.select(list(work.columns)) if work.columns is not None else table
+    return _needed_columns(table, work) if work.columns is not None else table
+
+
+def _needed_columns(table: pa.Table, work: ScanWork) -> pa.Table:
+    """The columns the query needs, found as DuckDB binds names (ignoring case); a column the
+    data does not have is the caller's mistake, named as DuckDB would."""
+    actual = {name.lower(): name for name in table.column_names}
+    needed = work.columns or ()
+    if missing := [column for column in needed if column.lower() not in actual]:
+        raise BadRequestError(
+            f'Binder Error: Referenced column "{missing[0]}" not found in {work.function}; '
+            f"its columns are: {', '.join(table.column_names)}"
+        )
+    return table.select([actual[column.lower()] for column in needed])
 
 
 def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path]) -> None:

@@ -83,7 +83,7 @@ def parse_uri(uri: str) -> tuple[str, str]:
     """``s3://bucket/key`` -> ``(bucket, key)``; a malformed URI is the caller's mistake."""
     scheme, _, rest = uri.partition("://")
     bucket, _, key = rest.partition("/")
-    if scheme != "s3" or not bucket:
+    if scheme != "s3" or not bucket or not key:
         raise BadRequestError(
             f"invalid object URI {uri!r}; use s3://bucket/key, e.g. s3://lake/run-1/x.parquet"
         )
@@ -164,9 +164,9 @@ class ObjectReader(RangeReader):
     def client(self) -> S3Client:
         """A client whose read timeout is the policy's, cut to the time the query has left."""
         timeout = self.policy.read_timeout_s
-        if self.deadline is not None:
-            left = math.ceil(self.deadline.remaining() / TIMEOUT_STEP_S) * TIMEOUT_STEP_S
-            timeout = min(timeout, max(left, TIMEOUT_STEP_S))
+        left = self.deadline.remaining() if self.deadline is not None else math.inf
+        if left < timeout:
+            timeout = max(math.ceil(left / TIMEOUT_STEP_S) * TIMEOUT_STEP_S, TIMEOUT_STEP_S)
         return _client(self.endpoint, timeout)
 
     def _backoff(self, seconds: float) -> None:
