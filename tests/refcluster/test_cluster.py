@@ -20,30 +20,11 @@ from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestErr
 from lakeproof.refcluster.engine import json_value
 from lakeproof.refcluster.model import STRATEGIES
 
+from .conftest import DATASETS, READERS
+
 pytestmark = pytest.mark.component
 
-DATASETS = Path(__file__).resolve().parents[2] / "data" / "datasets"
-READERS = ("coordinator", "node-1", "node-2", "node-3")
 FAST_RETRIES = {"initial_backoff_s": 0.01, "max_backoff_s": 0.05}
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    settings = LabSettings(output_dir=tmp_path_factory.mktemp("cluster"), readers=READERS, cluster=True)
-    with Lab(settings) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def smoke(lab: Lab) -> Manifest:
-    return lab.create_dataset(load_spec(DATASETS / "smoke.yaml"))
-
-
-@pytest.fixture
-def client(lab: Lab) -> Iterator[CoordinatorClient]:
-    lab.control.clear_rules()
-    yield lab.coordinator_client()
-    lab.control.clear_rules()
 
 
 def _oracle(lab: Lab, sql: str) -> tuple[list[dict[str, str]], list[tuple[Any, ...]]]:

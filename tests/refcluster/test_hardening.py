@@ -7,44 +7,21 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from lakeproof.datagen import Manifest, load_spec
-from lakeproof.lab import Lab, LabSettings
+from lakeproof.datagen import Manifest
+from lakeproof.lab import Lab
 from lakeproof.net import wait_until
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
 
 pytestmark = pytest.mark.component
 
-DATASETS = Path(__file__).resolve().parents[2] / "data" / "datasets"
-READERS = ("coordinator", "node-1", "node-2", "node-3")
 TIMEOUT_S = 2
 # NDJSON in 4 kB splits, not coalesced: about seventy splits, so the work lasts under slowed reads.
 MANY_SPLITS = {"target_split_size": 4000, "coalesce": False}
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    settings = LabSettings(output_dir=tmp_path_factory.mktemp("hardening"), readers=READERS, cluster=True)
-    with Lab(settings) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def smoke(lab: Lab) -> Manifest:
-    return lab.create_dataset(load_spec(DATASETS / "smoke.yaml"))
-
-
-@pytest.fixture
-def client(lab: Lab) -> Iterator[CoordinatorClient]:
-    lab.control.clear_rules()
-    yield lab.coordinator_client()
-    lab.control.clear_rules()
 
 
 def _post(lab: Lab, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
