@@ -44,6 +44,6 @@ def test_ignoring_unknown_fields_fails_every_misspelt_field_case() -> None:
     assert sorted(run.failures) == sorted(MISSPELT), run.describe()
     for name in MISSPELT:
         # The misspelt field was dropped: the query ran as if it had not been sent.
-        assert f"reason '{NO_FILES}" in run.failures[name] or run.failures[name].startswith(
+        assert f'reason "{NO_FILES}' in run.failures[name] or run.failures[name].startswith(
             "POST /query/async was not refused as expected: HTTP status 202"
         ), run.describe()

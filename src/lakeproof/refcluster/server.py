@@ -44,7 +44,9 @@ def _error_of(exc: BaseException) -> web.Response:
         # Storage reads that exhausted their retries: the message names object, status, attempts.
         return error_response(503, "storage_exception", str(exc))
     _log.exception("unexpected failure")
-    return error_response(500, "internal_exception", f"{type(exc).__name__}: {exc}")
+    # The traceback is in the coordinator's log; the caller gets one line.
+    first_line = next(iter(str(exc).strip().splitlines()), "")
+    return error_response(500, "internal_exception", f"{type(exc).__name__}: {first_line}")
 
 
 @web.middleware
