@@ -158,7 +158,8 @@ def test_every_path_ends_at_its_deadline_and_leaves_no_work(
     assert caught.value.reason.startswith(
         f"query exceeded its deadline of {TIMEOUT_S} s (pragma query_timeout_s) while {doing}"
     )
-    wait_until(lambda: _no_node_work(client), 1.0, "node work to stop after the timeout", interval=0.05)
+    # Node threads stop at their next body chunk or request: on a loaded 2-core machine up to a second or two.
+    wait_until(lambda: _no_node_work(client), 2.0, "node work to stop after the timeout", interval=0.05)
 
 
 def test_a_parquet_footer_that_hangs_ends_at_the_deadline(
