@@ -76,10 +76,14 @@ def first_problem(error: ValidationError, root: type[BaseModel]) -> Problem:
 def _unknown_field(name: str, model: type[BaseModel] | None) -> str:
     if model is None:
         return f"unknown field {name!r}; remove it"
-    allowed = list(model.model_fields)
+    return unknown_name(name, list(model.model_fields), "field")
+
+
+def unknown_name(name: str, allowed: list[str], what: str) -> str:
+    """``unknown field 'nmae' (did you mean 'name'?); allowed fields: ...`` for a ``what`` (field, pragma)."""
     close = difflib.get_close_matches(name, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown field {name!r}{hint}; allowed fields: {', '.join(allowed)}"
+    return f"unknown {what} {name!r}{hint}; allowed {what}s: {', '.join(allowed)}"
 
 
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
