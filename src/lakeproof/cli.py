@@ -200,9 +200,7 @@ def _datagen(args: argparse.Namespace) -> int:
         sink = S3Sink(S3Endpoint(args.s3_endpoint).client(), validate_bucket_name(args.bucket), args.prefix)
     if args.tpch is not None:
         if args.rows is not None or args.seed is not None:
-            raise ConfigError(
-                "--rows and --seed apply to a spec; TPC-H is sized by its scale factor (--tpch SF)"
-            )
+            raise ConfigError("--rows and --seed apply to a spec; size TPC-H by its scale factor (--tpch SF)")
         manifests = write_tpch(args.tpch, sink)
     else:
         spec = load_spec(args.spec).with_changes(rows=args.rows, seed=args.seed)

@@ -88,8 +88,11 @@ def remove_lab_root(root: Path) -> None:
 
 
 def scratch_env(root: Path | None) -> dict[str, str]:
-    """The environment that puts a child's task folders in ``root`` (none: the system's temp)."""
-    return {SCRATCH_ENV: str(root)} if root is not None else {}
+    """The environment that puts a child's scratch in ``root`` (none: the system's temp): its task
+    folders, and Dask's own ``dask-scratch-space``, which Dask would otherwise leave in /tmp."""
+    if root is None:
+        return {}
+    return {SCRATCH_ENV: str(root), "DASK_TEMPORARY_DIRECTORY": str(root)}
 
 
 def task_scratch() -> tempfile.TemporaryDirectory[str]:

@@ -73,7 +73,7 @@ class DaskNodes:
             str(self.scheduler_file),
         )
         self._scheduler = scheduler = ManagedProcess(
-            "dask scheduler", argv, self.log_dir / "dask-scheduler.log", env=DASK_ENV
+            "dask scheduler", argv, self.log_dir / "dask-scheduler.log", env=self._env
         )
         scheduler.start()
         try:
