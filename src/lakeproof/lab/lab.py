@@ -26,7 +26,7 @@ from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run
 from lakeproof.procs import make_private_dir
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.defects import Defects
-from lakeproof.refcluster.processes import CoordinatorProcess, DaskNodes, write_coordinator_config
+from lakeproof.refcluster.processes import MAX_NODES, CoordinatorProcess, DaskNodes, write_coordinator_config
 from lakeproof.scratch import LAB_ROOT_PREFIX, make_lab_root, remove_lab_root, sweep, system_temp
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
@@ -73,6 +73,8 @@ class LabSettings:
             raise ConfigError("the lab needs at least one reader (proxy listener), e.g. 'coordinator'")
         if self.cluster and "coordinator" not in self.readers:
             raise ConfigError("a lab with a cluster needs a 'coordinator' reader")
+        if self.cluster and len(self.data_nodes) > MAX_NODES:
+            raise ConfigError(f"{len(self.data_nodes)} data nodes asked for; the lab runs 0 to {MAX_NODES}")
         unknown = sorted(set(self.reader_ports) - set(self.readers))
         if unknown:
             raise ConfigError(

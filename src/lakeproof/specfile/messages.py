@@ -10,6 +10,7 @@ import typing
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 Loc = tuple[str | int, ...]
 
@@ -51,8 +52,8 @@ class Problem:
 
 def first_problem(error: ValidationError, root: type[BaseModel]) -> Problem:
     """Describe the first error of `error`, raised while validating `root`."""
-    details = error.errors()
-    detail = details[0]
+    details = _real_problems(error.errors())
+    detail = _misspelt_field(details) or details[0]
     loc: Loc = tuple(detail["loc"])
     ctx = detail.get("ctx") or {}
     cause = ctx.get("error")
@@ -71,6 +72,35 @@ def first_problem(error: ValidationError, root: type[BaseModel]) -> Problem:
             shown = shown[: _MAX_INPUT_CHARS - 3] + "..."
         message = f"{detail['msg']} (got {shown})"
     return Problem(loc, message, len(details) - 1)
+
+
+def _real_problems(details: list[ErrorDetails]) -> list[ErrorDetails]:
+    """The errors without pydantic's echoes: a tuple whose item failed also reports itself as
+    too short ("at least 1 item after validation, not 0"), which is not a second problem."""
+    failed = [tuple(detail["loc"]) for detail in details]
+    return [
+        detail
+        for detail in details
+        if not (
+            detail["type"] == "too_short"
+            and any(
+                loc[: len(detail["loc"])] == tuple(detail["loc"]) and loc != tuple(detail["loc"])
+                for loc in failed
+            )
+        )
+    ]
+
+
+def _misspelt_field(details: list[ErrorDetails]) -> ErrorDetails | None:
+    """An unknown field that is a typo of a missing one (``colums`` for ``columns``): the real problem."""
+    missing = {tuple(d["loc"]) for d in details if d["type"] == "missing"}
+    for detail in details:
+        loc = tuple(detail["loc"])
+        if detail["type"] == "extra_forbidden" and loc:
+            siblings = [str(other[-1]) for other in missing if other[:-1] == loc[:-1]]
+            if difflib.get_close_matches(str(loc[-1]), siblings, n=1):
+                return detail
+    return None
 
 
 def _unknown_field(name: str, model: type[BaseModel] | None) -> str:
