@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from robot.api import logger
@@ -132,6 +133,19 @@ class LabKeywords:
             "secret_key": Secret(store.secret_key),
             "region": store.region,
         }
+
+    @keyword
+    def get_lakeproof_command(self) -> list[str]:
+        """Returns the command line of the ``lakeproof`` tool, run by this Robot Framework's Python.
+
+        Plain ``.venv/bin/robot`` does not put the virtualenv on ``PATH``, so ``lakeproof`` alone
+        may not be found; this command always runs the installed one.
+
+        Example:
+        | @{lakeproof}=    `Get Lakeproof Command`
+        | ${result}=    Run Process    @{lakeproof}    datagen    --help
+        """
+        return [sys.executable, "-m", "lakeproof.cli"]
 
     @keyword
     def get_run_prefix(self) -> str:
