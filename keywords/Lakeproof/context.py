@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +20,19 @@ def robot_output_dir() -> Path:
         return Path("out")
 
 
+def pabot_queue_index() -> str | None:
+    """pabot's ``${PABOTQUEUEINDEX}`` of this worker (a Robot variable, not an environment
+    variable), or None under plain robot."""
+    try:
+        index = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}")
+    except RobotNotRunningError:
+        return None
+    return None if index is None else str(index)
+
+
 def pabot_instance_label() -> str:
     """A label unique per pabot process (PABOTQUEUEINDEX), ``run`` under plain robot."""
-    index = os.environ.get("PABOTQUEUEINDEX")
+    index = pabot_queue_index()
     return f"pabot{index}" if index is not None else "run"
 
 

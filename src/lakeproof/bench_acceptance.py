@@ -45,7 +45,8 @@ _LAB_START_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class Leftovers:
-    """What a run left behind: lab processes, listening loopback ports, scratch folders."""
+    """What a run left behind: processes it started (labs, pabot's workers, anything), their
+    listening loopback ports, and lab scratch folders."""
 
     processes: int
     ports: int
@@ -90,6 +91,11 @@ def lab_processes(run_id: str | None = None) -> list[psutil.Process]:
         ):
             found.append(process)
     return found
+
+
+def run_processes(run_id: str) -> list[psutil.Process]:
+    """Every process of benchmark run ``run_id`` running now, whatever it is."""
+    return [process for process in psutil.process_iter() if _marked(process, run_id)]
 
 
 def listening_loopback_ports(pids: set[int] | None = None) -> set[int]:
@@ -138,7 +144,7 @@ class RunSandbox:
         """The run's lab processes, their ports and its scratch once a short settling deadline passes."""
 
         def count() -> Leftovers:
-            processes = lab_processes(self.run_id)
+            processes = run_processes(self.run_id)
             ports = listening_loopback_ports({process.pid for process in processes})
             return Leftovers(len(processes), len(ports), self.scratch())
 
@@ -173,8 +179,7 @@ def robot_argv(parallel: bool, output_dir: Path, suites: str, processes: int) ->
             "pabot.pabot",
             "--processes",
             str(processes),
-            "--pabotlibport",
-            "0",
+            "--no-pabotlib",  # the suites need no PabotLib, and its server would outlive a killed pabot
             *common,
         ]
     return [sys.executable, "-m", "robot", *common]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lakeproof.bench_acceptance import (
+    Leftovers,
     RunSandbox,
     lab_processes,
     listening_loopback_ports,
@@ -77,14 +78,18 @@ def test_a_run_counts_only_its_own_processes_and_scratch(tmp_path: Path) -> None
     assert (left.processes, left.ports, left.scratch) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_a_run_stopped_midway_leaves_nothing_once_the_next_lab_starts(
-    tmp_path: Path, stop_signal: signal.Signals
-) -> None:
+def _waiting_suite_argv(tmp_path: Path, parallel: bool) -> list[str]:
     suite = tmp_path / "waiting.robot"
     never = tmp_path / "never-created"
     suite.write_text(WAITING_SUITE.format(library=ROOT / "keywords" / "Lakeproof", never=never))
-    argv = robot_argv(False, tmp_path / "results", str(suite), processes=1)
+    return robot_argv(parallel, tmp_path / "results", str(suite), processes=1)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_a_robot_run_stopped_midway_leaves_nothing_once_the_next_lab_starts(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    argv = _waiting_suite_argv(tmp_path, parallel=False)
 
     run = stop_acceptance_midway(argv, ROOT, RunSandbox.create(tmp_path), stop_signal)
 
@@ -95,6 +100,17 @@ def test_a_run_stopped_midway_leaves_nothing_once_the_next_lab_starts(
     else:
         assert run.left.scratch == 1  # nobody was left to remove the lab's root...
         assert run.scratch_after_next_lab == 0  # ...until the next lab started
+
+
+def test_a_pabot_run_killed_midway_leaves_nothing(tmp_path: Path) -> None:
+    # pabot's workers run in sessions of their own: the kill reaches only pabot, and each worker
+    # sees it is orphaned and stops its run, so its suites' teardowns stop their labs.
+    argv = _waiting_suite_argv(tmp_path, parallel=True)
+
+    run = stop_acceptance_midway(argv, ROOT, RunSandbox.create(tmp_path), signal.SIGKILL)
+
+    assert run.left == Leftovers(processes=0, ports=0, scratch=0)
+    assert run.scratch_after_next_lab == 0
 
 
 def test_robot_argv_selects_the_default_tier(tmp_path: Path) -> None:
