@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from lakeproof.datagen import Manifest
+from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
 
@@ -18,6 +20,14 @@ def robot_output_dir() -> Path:
         return Path(BuiltIn().get_variable_value("${OUTPUT DIR}"))
     except RobotNotRunningError:
         return Path("out")
+
+
+def timeout_seconds(timeout: timedelta) -> float:
+    """``timeout`` in seconds; ConfigError unless it is above zero (a wait of no time never succeeds)."""
+    seconds = timeout.total_seconds()
+    if seconds <= 0:
+        raise ConfigError(f"timeout {seconds:g} s must be above 0, e.g. 30 s")
+    return seconds
 
 
 def pabot_queue_index() -> str | None:

@@ -228,6 +228,9 @@ def _stop_on_signals() -> None:
 def _lab_up(args: argparse.Namespace) -> int:
     if args.nodes < 0:
         raise ConfigError(f"--nodes must be 0 or more, got {args.nodes}")
+    if args.ready_file is not None and not args.ready_file.parent.is_dir():
+        # Found out before the lab starts, not once it is up and the file cannot be written.
+        raise ConfigError(f"--ready-file {args.ready_file}: there is no directory {args.ready_file.parent}")
     readers = ("coordinator", *(f"node-{index}" for index in range(1, args.nodes + 1)))
     settings = LabSettings(
         output_dir=args.output_dir,

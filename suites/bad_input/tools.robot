@@ -308,6 +308,16 @@ An unknown strategy is refused, not run as the default
     ...    Count of every row
     ...    ${TYPO_STRATEGIES}
 
+A wait with a negative timeout is refused
+    [Documentation]    Converts fine as a duration, but no wait can end before it starts.
+    Run Keyword And Expect Error    EQUALS:timeout -5 s must be above 0, e.g. 30 s
+    ...    Wait Until No Node Work Is Running    timeout=-5 s
+
+A wait for an async query with no time is refused
+    [Documentation]    Checked before the lab is asked.
+    Run Keyword And Expect Error    EQUALS:timeout 0 s must be above 0, e.g. 30 s
+    ...    Wait For Async Query    some-id    timeout=0 s
+
 A fault without a lab says to start one
     [Documentation]    The most common ordering mistake in a new suite.
     Run Keyword And Expect Error

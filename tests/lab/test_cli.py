@@ -109,6 +109,13 @@ def test_lab_up_refuses_a_start_timeout_that_is_not_positive(timeout: str) -> No
     )
 
 
+def test_lab_up_refuses_a_ready_file_in_a_missing_directory(tmp_path: Path) -> None:
+    ready = tmp_path / "missing" / "lab.json"
+    assert one_line_error(lakeproof("lab", "up", "--ready-file", str(ready))) == (
+        f"lakeproof: error: --ready-file {ready}: there is no directory {ready.parent}"
+    )
+
+
 def test_help_lists_every_commands_options() -> None:
     result = lakeproof("--help")
     assert result.returncode == 0
