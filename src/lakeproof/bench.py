@@ -265,10 +265,10 @@ def _leftover_figures(
     ]:
         for kind in ("processes", "ports", "scratch"):
             left = sum(getattr(run.left, kind) for run in runs)
-            figures.append(Figure(f"lab {kind} left {what}", left, "", "= 0", left == 0))
+            figures.append(Figure(f"{kind} left {what}", left, "", "= 0", left == 0))
     swept = stopped[signal.SIGKILL].scratch_after_next_lab or 0
     figures.append(
-        Figure("lab scratch left after kill -9, once the next lab started", swept, "", "= 0", swept == 0)
+        Figure("scratch left after kill -9, after the next lab start", swept, "", "= 0", swept == 0)
     )
     return figures
 

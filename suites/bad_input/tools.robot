@@ -129,6 +129,12 @@ Lab up with an unknown engine defect lists the known ones
     Should Match    ${result.stderr}
     ...    lakeproof: error: unknown engine defect 'drop_splits'; known defects: drop_split, *
 
+Lab up attached to a scheduler address that is not one says what one looks like
+    [Documentation]    Refused before anything starts, instead of a coordinator dying on it.
+    Lakeproof Should Fail With
+    ...    lakeproof: error: dask scheduler address 'localhost' must be tcp://HOST:PORT (the address a running scheduler prints)
+    ...    lab    up    --dask-scheduler    localhost    --output-dir    ${OUTPUT DIR}
+
 The lakeproof command without a command names the help
     [Documentation]    The first thing a newcomer types.
     Lakeproof Should Fail With

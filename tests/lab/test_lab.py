@@ -188,6 +188,8 @@ def test_credentials_are_masked_and_lab_files_are_the_owners_only(output_dir: Pa
         ({"cluster": "maybe"}, "cluster must be true or false, got 'maybe'"),
         ({"start_timeout": 0.0}, "start timeout 0.0 s must be above 0"),
         ({"start_timeout": float("nan")}, "start timeout nan s must be above 0"),
+        ({"dask_scheduler": "garbage"}, r"dask scheduler address 'garbage' must be tcp://HOST:PORT"),
+        ({"dask_scheduler": "tcp://127.0.0.1"}, r"address 'tcp://127.0.0.1' must be tcp://HOST:PORT"),
     ],
 )
 def test_settings_robot_cannot_type_check_are_refused(settings: dict[str, Any], message: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import math
+import re
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from lakeproof.refcluster.processes import MAX_NODES, CoordinatorProcess, DaskNo
 from lakeproof.scratch import LAB_ROOT_PREFIX, make_lab_root, remove_lab_root, sweep, system_temp
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
+_DASK_ADDRESS = re.compile(r"^tcp://[^\s/:]+:\d{1,5}$")
 MASK = "***"
 """What logs show in place of a credential."""
 
@@ -61,6 +63,11 @@ class LabSettings:
         # Robot Framework hands over a word it cannot read as a boolean (cluster=maybe) as is.
         if not isinstance(self.cluster, bool):
             raise ConfigError(f"cluster must be true or false, got {self.cluster!r}")
+        if self.dask_scheduler is not None and not _DASK_ADDRESS.match(self.dask_scheduler):
+            raise ConfigError(
+                f"dask scheduler address {self.dask_scheduler!r} must be tcp://HOST:PORT "
+                "(the address a running scheduler prints)"
+            )
         if not (math.isfinite(self.start_timeout) and self.start_timeout > 0):
             raise ConfigError(
                 f"start timeout {self.start_timeout} s must be above 0, e.g. 30 s "
