@@ -124,7 +124,8 @@ class DaskNodes:
             "--memory-limit",
             "0",
             "--local-directory",
-            str(self.log_dir / f"{name}-scratch"),
+            # Dask's own scratch for the worker: with the lab's scratch, gone at its stop.
+            str((self.scratch_root or self.log_dir) / f"{name}-dask"),
         )
         worker = ManagedProcess(f"data node {name}", argv, self.log_dir / f"{name}.log", env=self._env)
         worker.start()
