@@ -11,6 +11,7 @@ import pytest
 
 from lakeproof import cli
 from lakeproof.datagen.tpch import TPCH_TABLES
+from lakeproof.lab import Lab, LabSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = str(ROOT / "data" / "datasets" / "smoke.yaml")
@@ -156,3 +157,15 @@ def test_a_fault_of_the_kit_is_one_line_with_exit_code_1(
         "lakeproof: error: internal error (KeyError: 'manifest'); this is a bug in lakeproof, please "
         "report it (LAKEPROOF_TRACEBACK=1 shows the traceback)"
     ]
+
+
+@pytest.mark.component
+def test_datagen_uploads_to_a_labs_object_store_as_the_readme_shows(tmp_path: Path) -> None:
+    # The lab makes credentials of its own; datagen, given only the URL, must still reach it.
+    with Lab(LabSettings(output_dir=tmp_path / "out", readers=("coordinator",))) as lab:
+        url = lab.describe()["object_store"]
+        result = lakeproof("datagen", SMOKE, "--rows", "10", "--s3-endpoint", url, "--prefix", "by-hand")
+        assert result.returncode == 0, result.stderr
+        listed = lab.s3.client().list_objects_v2(Bucket=lab.bucket, Prefix="by-hand/smoke/")
+        assert json.loads(result.stdout)["total_rows"] == 10
+        assert any(item["Key"].endswith("manifest.json") for item in listed.get("Contents", []))
