@@ -29,9 +29,9 @@ from lakeproof.net import wait_until
 USAGE_EXIT = 2
 """Exit code of the kit's commands and servers for a bad argument or a port in use (one line on stderr)."""
 
+# Modes of what the lab writes: logs and configs hold its credentials, so only the owner reads them.
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
-"""Modes of what the lab writes: logs and configs hold its credentials, so only the owner reads them."""
 
 _PR_SET_PDEATHSIG = 1
 

@@ -170,6 +170,9 @@ def test_credentials_are_masked_and_lab_files_are_the_owners_only(output_dir: Pa
         logs = lab.log_dir
         for directory in (output_dir / "lab-logs", logs):
             assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+        umask = os.umask(0)
+        os.umask(umask)
+        assert stat.S_IMODE(output_dir.stat().st_mode) == 0o777 & ~umask  # the user's, as mkdir makes it
         files = [path for path in logs.rglob("*") if path.is_file()]
         assert {"coordinator.json", "coordinator.log", "objectstore.log", "faultproxy.log"} <= {
             path.name for path in files

@@ -127,6 +127,9 @@ class Lab:
         began = time.monotonic()
         atexit.register(self.stop)
         try:
+            # The output directory is the user's (Robot writes its reports there); the lab's logs
+            # below it hold credentials: the owner's only.
+            self.settings.output_dir.mkdir(parents=True, exist_ok=True)
             make_private_dir(self.log_dir)
             # Scratch of labs killed before they could stop goes now; live labs' stays.
             sweep(system_temp(), LAB_ROOT_PREFIX)
