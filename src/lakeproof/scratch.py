@@ -77,8 +77,7 @@ def system_temp() -> Path:
 
 
 def make_lab_root() -> Path:
-    """A new scratch root owned by this process, after sweeping roots whose owner is gone."""
-    sweep(system_temp(), LAB_ROOT_PREFIX)
+    """A new scratch root owned by this process."""
     return Path(tempfile.mkdtemp(prefix=f"{LAB_ROOT_PREFIX}{owner_tag()}-", dir=system_temp()))
 
 

@@ -143,6 +143,7 @@ def test_a_lab_killed_outright_is_swept_by_the_next_and_a_live_one_is_not(
             ready.exists, 60, "lab up", abort=lambda: None if killed.poll() is None else "lab up exited"
         )
         killed_root = Path(json.loads(ready.read_text())["scratch"])
+        killed_start = _start_of(killed.pid)
         assert killed_root.is_dir()
         with Lab(LabSettings(output_dir=tmp_path / "live", readers=("coordinator",), cluster=True)) as live:
             live_root = Path(live.describe()["scratch"])
@@ -152,8 +153,12 @@ def test_a_lab_killed_outright_is_swept_by_the_next_and_a_live_one_is_not(
             killed.wait(timeout=10)
             assert killed_root.is_dir()  # nobody was there to remove it...
 
+            # A task folder of a node outside any lab's root (a worker of an attached scheduler).
+            dead_task = private_temp / f"{TASK_PREFIX}{killed.pid}-{killed_start}-x"
+            dead_task.mkdir()
             with Lab(LabSettings(output_dir=tmp_path / "next", readers=("coordinator",))):
                 assert not killed_root.exists()  # ...until the next lab started
+                assert not dead_task.exists()
                 assert live_root.is_dir()  # a live lab's root stays
     finally:
         if killed.poll() is None:

@@ -28,7 +28,7 @@ from lakeproof.procs import make_private_dir
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.defects import Defects
 from lakeproof.refcluster.processes import MAX_NODES, CoordinatorProcess, DaskNodes, write_coordinator_config
-from lakeproof.scratch import LAB_ROOT_PREFIX, make_lab_root, remove_lab_root, sweep, system_temp
+from lakeproof.scratch import LAB_ROOT_PREFIX, TASK_PREFIX, make_lab_root, remove_lab_root, sweep, system_temp
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
 _DASK_ADDRESS = re.compile(r"^tcp://[^\s/:]+:\d{1,5}$")
@@ -131,8 +131,10 @@ class Lab:
             # below it hold credentials: the owner's only.
             self.settings.output_dir.mkdir(parents=True, exist_ok=True)
             make_private_dir(self.log_dir)
-            # Scratch of labs killed before they could stop goes now; live labs' stays.
-            sweep(system_temp(), LAB_ROOT_PREFIX)
+            # Scratch of labs killed before they could stop (and of killed nodes outside any
+            # lab's root: workers of a scheduler attached to) goes now; live owners' stays.
+            for prefix in (LAB_ROOT_PREFIX, TASK_PREFIX):
+                sweep(system_temp(), prefix)
             if self.settings.cluster:
                 self.scratch_root = make_lab_root()
                 # Data nodes need nothing else to register with their scheduler: start them
