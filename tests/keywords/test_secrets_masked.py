@@ -25,6 +25,7 @@ MARKER = "visible-marker-" + "x" * 200  # long enough for log.html to compress i
 SUITE = """\
 *** Settings ***
 Library    {library}/
+Library    OperatingSystem
 
 *** Test Cases ***
 Run a query and look at the lab
@@ -32,6 +33,7 @@ Run a query and look at the lab
     Log    ${{lab}}
     ${{creds}}=    Get Lab Credentials
     Log    ${{creds}}
+    Create File    {handed_over}    ${{creds['secret_key'].value}}
     Create Dataset    smoke
     ${{scan}}=    Get Dataset Scan    smoke    parquet
     Query Should Match Oracle    SELECT count(*) AS n FROM ${{scan}}
@@ -58,7 +60,9 @@ def log_html_texts(log_html: str) -> list[str]:
 
 def test_the_lab_credentials_appear_in_no_log_or_report(tmp_path: Path) -> None:
     suite = tmp_path / "credentials.robot"
-    suite.write_text(SUITE.format(library=ROOT / "keywords" / "Lakeproof", marker=MARKER), encoding="utf-8")
+    handed_over = tmp_path / "handed-over-secret"  # what an engine under test would be given
+    library = ROOT / "keywords" / "Lakeproof"
+    suite.write_text(SUITE.format(library=library, marker=MARKER, handed_over=handed_over), encoding="utf-8")
     results = tmp_path / "results"
     run = subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(results), str(suite)],
@@ -70,6 +74,7 @@ def test_the_lab_credentials_appear_in_no_log_or_report(tmp_path: Path) -> None:
     (config,) = results.glob("lab-logs/*/coordinator.json")  # the lab's own file, the owner's only
     credentials = json.loads(config.read_text())["readers"]["coordinator"]
     secrets = [credentials["secret_key"], credentials["access_key"]]
+    assert handed_over.read_text() == credentials["secret_key"]  # Get Lab Credentials gave the real one
 
     output_xml = (results / "output.xml").read_text(encoding="utf-8")
     texts = "\n".join(log_html_texts((results / "log.html").read_text(encoding="utf-8")))
