@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
+import threading
 from typing import Any
 
 from robotlibcore import DynamicCore
@@ -9,12 +13,37 @@ from robotlibcore import DynamicCore
 from lakeproof import __version__
 from Lakeproof.api_keywords import ApiKeywords
 from Lakeproof.cluster_keywords import ClusterKeywords
-from Lakeproof.context import LabContext
+from Lakeproof.context import LabContext, pabot_queue_index
 from Lakeproof.dataset_keywords import DatasetKeywords
 from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
 from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.spec_keywords import SpecKeywords
+
+_ORPHAN_CHECK_INTERVAL_S = 0.5
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """Send this process SIGTERM (Robot Framework's graceful stop) once ``parent`` is gone."""
+    gone = threading.Event()
+    while os.getppid() == parent:  # an orphan is adopted by init or a subreaper
+        gone.wait(_ORPHAN_CHECK_INTERVAL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+@functools.cache  # once a process: a second SIGTERM would make Robot Framework skip teardowns
+def _watch_pabot() -> None:
+    """In a pabot worker, stop the run when pabot itself dies.
+
+    pabot starts every worker in a session of its own, so a ``kill -9`` of pabot (or of its
+    process group) reaches no worker: each would go on running its suites, and its labs, for
+    nobody. The worker stops gracefully instead, and its suites' teardowns stop their labs.
+    """
+    if pabot_queue_index() is not None:
+        watcher = threading.Thread(
+            target=_stop_when_orphaned, args=(os.getppid(),), name="pabot-watch", daemon=True
+        )
+        watcher.start()
 
 
 class Lakeproof(DynamicCore):
@@ -64,6 +93,7 @@ class Lakeproof(DynamicCore):
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self) -> None:
+        _watch_pabot()
         self._context = LabContext()
         DynamicCore.__init__(
             self,

@@ -18,7 +18,7 @@ from robotlibcore import keyword
 from lakeproof.compare import CompareOptions, answer_from_duckdb, answer_from_json, compare, comparison_html
 from lakeproof.compare.failure import ExpectedFailure, failure_problems
 from lakeproof.compare.profile import attempts_of, node_of, split_ids_by_node, splits_of
-from Lakeproof.context import LabContext
+from Lakeproof.context import LabContext, timeout_seconds
 from lakeproof.datagen import Format, tpch_answer, tpch_query_over
 from lakeproof.datagen.tpch import TPCH_TABLES
 from Lakeproof.html_log import bar_chart, html_table, log_mapping, log_table
@@ -273,6 +273,7 @@ class ClusterKeywords:
 
     def _finished_async(self, query_id: str, timeout: timedelta) -> dict[str, Any]:
         """The final state of a background query; CoordinatorRequestError if it failed."""
+        seconds = timeout_seconds(timeout)
         client = self._client()
         state: dict[str, Any] = {}
 
@@ -282,7 +283,7 @@ class ClusterKeywords:
             return not state["is_running"]
 
         try:
-            wait_until(finished, timeout.total_seconds(), f"async query {query_id} to finish", interval=0.05)
+            wait_until(finished, seconds, f"async query {query_id} to finish", interval=0.05)
         except TimeoutError:
             raise AssertionError(f"async query {query_id} still running after {timeout}") from None
         return state
@@ -535,6 +536,7 @@ class ClusterKeywords:
         self, wanted: Callable[[dict[str, int]], bool], describe: str, timeout: timedelta
     ) -> None:
         """Poll the running node tasks until ``wanted`` says yes; AssertionError after ``timeout``."""
+        seconds = timeout_seconds(timeout)
         client = self._client()
         busy: dict[str, int] = {}
 
@@ -544,7 +546,7 @@ class ClusterKeywords:
             return wanted(busy)
 
         try:
-            waited = wait_until(probe, timeout.total_seconds(), describe, interval=0.05)
+            waited = wait_until(probe, seconds, describe, interval=0.05)
         except TimeoutError:
             running = ", ".join(f"{name}: {count}" for name, count in busy.items()) or "nothing"
             raise AssertionError(f"waited {timeout} for {describe}; running: {running}") from None

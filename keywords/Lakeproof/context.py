@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from lakeproof.datagen import Manifest
+from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
 
@@ -21,9 +22,27 @@ def robot_output_dir() -> Path:
         return Path("out")
 
 
+def timeout_seconds(timeout: timedelta) -> float:
+    """``timeout`` in seconds; ConfigError unless it is above zero (a wait of no time never succeeds)."""
+    seconds = timeout.total_seconds()
+    if seconds <= 0:
+        raise ConfigError(f"timeout {seconds:g} s must be above 0, e.g. 30 s")
+    return seconds
+
+
+def pabot_queue_index() -> str | None:
+    """pabot's ``${PABOTQUEUEINDEX}`` of this worker (a Robot variable, not an environment
+    variable), or None under plain robot."""
+    try:
+        index = BuiltIn().get_variable_value("${PABOTQUEUEINDEX}")
+    except RobotNotRunningError:
+        return None
+    return None if index is None else str(index)
+
+
 def pabot_instance_label() -> str:
     """A label unique per pabot process (PABOTQUEUEINDEX), ``run`` under plain robot."""
-    index = os.environ.get("PABOTQUEUEINDEX")
+    index = pabot_queue_index()
     return f"pabot{index}" if index is not None else "run"
 
 

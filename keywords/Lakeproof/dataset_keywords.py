@@ -66,11 +66,10 @@ class DatasetKeywords:
         | ${manifest}=    `Create Dataset`    smoke
         | Should Be Equal As Integers    ${manifest}[total_rows]    3000
         """
-        lab = self.context.require_lab()
-        loaded = load_spec(resolve_spec_path(spec))
+        loaded = load_spec(resolve_spec_path(spec))  # a bad spec is the first thing to hear of
         if rows is not None:
             loaded = loaded.with_changes(rows=rows)
-        manifest = lab.create_dataset(loaded)
+        manifest = self.context.require_lab().create_dataset(loaded)
         self.context.datasets[manifest.dataset] = manifest
         objects = len(manifest.objects)
         log_table(
@@ -96,12 +95,11 @@ class DatasetKeywords:
         | ${tables}=    `Create TPC-H Dataset`    scale_factor=0.01    formats=parquet
         | Log    ${tables}[lineitem]
         """
-        lab = self.context.require_lab()
         names = [name.strip() for name in formats.split(",") if name.strip()]
         if not names or set(names) - set(FORMATS):
             raise ConfigError(f"formats {formats!r}: use a comma-separated list of {', '.join(FORMATS)}")
         chosen = cast("list[Format]", names)
-        manifests = lab.create_tpch(scale_factor, formats=chosen, files=files)
+        manifests = self.context.require_lab().create_tpch(scale_factor, formats=chosen, files=files)
         self.context.tpch_scale_factor = scale_factor
         self.context.datasets.update(manifests)
         log_table(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from robot.api import logger
+from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
@@ -53,7 +55,9 @@ class LabKeywords:
         do this: ``robot --variable ENGINE_DEFECTS:drop_split suites/...``). Never set it otherwise.
 
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
-        ``readers``, ``proxy_control``, ``coordinator``, ``logs``).
+        ``readers``, ``proxy_control``, ``coordinator``, ``logs``). Each lab makes its own
+        credentials; ``access_key`` and ``secret_key`` show as ``***`` here and in the log (use
+        `Get Lab Credentials` to hand them to an engine).
 
         Example:
         | ${lab}=    `Start Lab`    nodes=2
@@ -110,6 +114,38 @@ class LabKeywords:
     def get_lab(self) -> Lab:
         """Returns the running lab object (for other keyword libraries that build on it)."""
         return self.context.require_lab()
+
+    @keyword
+    def get_lab_credentials(self) -> dict[str, Secret | str]:
+        """Returns the lab's S3 credentials: ``access_key`` and ``secret_key`` as secrets, and ``region``.
+
+        Every lab makes its own credentials. The keys are Robot Framework ``Secret`` objects, so
+        logs and reports show them as ``<secret>``; pass ``${creds}[secret_key].value`` only to
+        a keyword that configures the engine under test and does not log its arguments.
+
+        Example:
+        | ${creds}=    `Get Lab Credentials`
+        | Configure My Engine    access_key=${creds}[access_key]    secret_key=${creds}[secret_key]
+        """
+        store = self.context.require_lab().s3
+        return {
+            "access_key": Secret(store.access_key),
+            "secret_key": Secret(store.secret_key),
+            "region": store.region,
+        }
+
+    @keyword
+    def get_lakeproof_command(self) -> list[str]:
+        """Returns the command line of the ``lakeproof`` tool, run by this Robot Framework's Python.
+
+        Plain ``.venv/bin/robot`` does not put the virtualenv on ``PATH``, so ``lakeproof`` alone
+        may not be found; this command always runs the installed one.
+
+        Example:
+        | @{lakeproof}=    `Get Lakeproof Command`
+        | ${result}=    Run Process    @{lakeproof}    datagen    --help
+        """
+        return [sys.executable, "-m", "lakeproof.cli"]
 
     @keyword
     def get_run_prefix(self) -> str:

@@ -22,7 +22,7 @@ from lakeproof.queryspec import (
     load_spec_file,
     run_case,
 )
-from lakeproof.refcluster.model import STRATEGIES
+from lakeproof.refcluster.model import STRATEGIES, Strategy
 
 SPECS_DIR = DATASETS_DIR.parent / "specs"
 # Rows of the oracle's answer shown in the log: enough to see what the query returns.
@@ -66,7 +66,7 @@ class SpecKeywords:
 
     @keyword
     def query_spec_should_match_oracle(
-        self, area: str, case: str, strategies: list[str] | None = None
+        self, area: str, case: str, strategies: list[Strategy] | None = None
     ) -> None:
         """Runs spec case ``case`` of ``area`` under every format and strategy and fails on any wrong answer.
 

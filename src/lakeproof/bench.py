@@ -7,6 +7,7 @@ and a verdict; the exit code is 0 either way (speed is reported, not asserted: m
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import tempfile
 import time
@@ -16,7 +17,13 @@ from pathlib import Path
 
 import psutil
 
-from lakeproof.bench_acceptance import interrupt_acceptance, robot_argv, run_acceptance
+from lakeproof.bench_acceptance import (
+    AcceptanceRun,
+    RunSandbox,
+    robot_argv,
+    run_acceptance,
+    stop_acceptance_midway,
+)
 from lakeproof.datagen import tpch_query_over
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.objectstore import S3Endpoint, upload
@@ -190,19 +197,18 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
 def bench_acceptance(output_dir: Path, repo: Path, consecutive_runs: int, processes: int) -> list[Figure]:
     """Default acceptance selection: sequential vs pabot wall, consecutive green pabot runs, leftovers."""
     suites = str(repo / "suites")
-    sequential = run_acceptance(robot_argv(False, output_dir / "sequential", suites, processes), repo)
-    parallel = [
-        run_acceptance(robot_argv(True, output_dir / f"pabot-{index}", suites, processes), repo)
-        for index in range(consecutive_runs)
-    ]
-    interrupted = interrupt_acceptance(robot_argv(True, output_dir / "interrupted", suites, processes), repo)
+
+    def run(parallel: bool, name: str) -> AcceptanceRun:
+        sandbox = RunSandbox.create(output_dir)
+        return run_acceptance(robot_argv(parallel, output_dir / name, suites, processes), repo, sandbox)
+
+    sequential = run(False, "sequential")
+    parallel = [run(True, f"pabot-{index}") for index in range(consecutive_runs)]
     first = parallel[0]
     green = sum(run.rc == 0 for run in parallel)
-    left_after_runs = sum(run.leftover_processes + run.leftover_ports for run in [sequential, *parallel])
-    left_after_interrupt = interrupted.leftover_processes + interrupted.leftover_ports
     print(f"sequential robot: {sequential.seconds:.1f} s (rc {sequential.rc})", flush=True)
-    for index, run in enumerate(parallel, 1):
-        print(f"pabot run {index}: {run.seconds:.1f} s (rc {run.rc})", flush=True)
+    for index, parallel_run in enumerate(parallel, 1):
+        print(f"pabot run {index}: {parallel_run.seconds:.1f} s (rc {parallel_run.rc})", flush=True)
     return [
         Figure(
             "acceptance (default selection), pabot wall",
@@ -225,19 +231,51 @@ def bench_acceptance(output_dir: Path, repo: Path, consecutive_runs: int, proces
             f"= {consecutive_runs + 1}",
             green == consecutive_runs and sequential.rc == 0,
         ),
-        Figure("lab processes + ports left after the runs", left_after_runs, "", "= 0", left_after_runs == 0),
-        Figure(
-            "lab processes + ports left after Ctrl-C mid-run",
-            left_after_interrupt,
-            "",
-            "= 0",
-            left_after_interrupt == 0,
-        ),
+        *_leftover_figures(output_dir, repo, suites, processes, [sequential, *parallel]),
     ]
 
 
+def bench_leftovers(output_dir: Path, repo: Path, suites: str, processes: int) -> list[Figure]:
+    """What one pabot run of ``suites`` leaves behind: run to the end, Ctrl-C'd, and kill -9'd."""
+    sandbox = RunSandbox.create(output_dir)
+    complete = run_acceptance(robot_argv(True, output_dir / "complete", suites, processes), repo, sandbox)
+    print(f"pabot run of {suites}: {complete.seconds:.1f} s (rc {complete.rc})", flush=True)
+    return _leftover_figures(output_dir, repo, suites, processes, [complete])
+
+
+def _leftover_figures(
+    output_dir: Path, repo: Path, suites: str, processes: int, complete: list[AcceptanceRun]
+) -> list[Figure]:
+    """Leftovers of the ``complete`` runs, then of a run Ctrl-C'd and of one kill -9'd mid-way."""
+    stopped = {
+        stop_signal: stop_acceptance_midway(
+            robot_argv(True, output_dir / stop_signal.name, suites, processes),
+            repo,
+            RunSandbox.create(output_dir),
+            stop_signal,
+        )
+        for stop_signal in (signal.SIGINT, signal.SIGKILL)
+    }
+    figures = []
+    for what, runs in [
+        ("after the runs", complete),
+        ("after Ctrl-C mid-run", [stopped[signal.SIGINT]]),
+        ("after kill -9 mid-run", [stopped[signal.SIGKILL]]),
+    ]:
+        for kind in ("processes", "ports", "scratch"):
+            left = sum(getattr(run.left, kind) for run in runs)
+            figures.append(Figure(f"{kind} left {what}", left, "", "= 0", left == 0))
+    swept = stopped[signal.SIGKILL].scratch_after_next_lab or 0
+    figures.append(
+        Figure("scratch left after kill -9, after the next lab start", swept, "", "= 0", swept == 0)
+    )
+    return figures
+
+
 GROUPS = ("lab", "proxy", "datagen", "cluster")
-SLOW_GROUPS = ("acceptance",)
+SLOW_GROUPS = ("acceptance", "leftovers")
+QUICK_LEFTOVERS_SUITE = "suites/smoke/cluster.robot"
+"""One small suite with a cluster: enough to measure leftovers in about a minute."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         choices=GROUPS + SLOW_GROUPS,
         action="append",
-        help="run only these groups (repeatable); 'acceptance' (minutes per run) runs only when named",
+        help="run only these groups (repeatable); 'acceptance' and 'leftovers' (minutes per run) run "
+        "only when named; 'leftovers --quick' runs one small suite",
     )
     parser.add_argument(
         "--acceptance-runs", type=int, default=1, help="consecutive pabot runs for the zero-flaky figure"
@@ -266,6 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cluster": lambda: bench_cluster(output_dir, *((0.01, 100, 200) if quick else (0.1, 1000, 1000))),
             "acceptance": lambda: bench_acceptance(
                 output_dir, Path.cwd(), args.acceptance_runs, args.processes
+            ),
+            "leftovers": lambda: bench_leftovers(
+                output_dir,
+                Path.cwd(),
+                str(Path.cwd() / (QUICK_LEFTOVERS_SUITE if quick else "suites")),
+                args.processes,
             ),
         }
         for group in chosen:

@@ -1,18 +1,25 @@
 """``lakeproof`` command line: run the lab by hand, generate datasets.
 
-Errors the user can fix are printed as one line (``lakeproof: error: ...``) with exit code 2.
+Errors the user can fix are printed as one line (``lakeproof: error: ...``, or
+``lakeproof datagen: error: ...`` for a bad option) with exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import signal
 import sys
+import textwrap
 import threading
+import traceback
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,8 +27,42 @@ from lakeproof.datagen import LocalSink, S3Sink, load_spec, write_dataset, write
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.objectstore import S3Endpoint, validate_bucket_name
+from lakeproof.procs import USAGE_EXIT, write_private_text
 
 _HEALTH_INTERVAL_S = 1.0
+INTERNAL_EXIT = 1
+"""Exit code for a fault of the kit itself; ``LAKEPROOF_TRACEBACK=1`` shows its traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (no usage block) naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_EXIT, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _endpoint_url(text: str) -> str:
+    url = urllib.parse.urlsplit(text)
+    try:
+        port = url.port
+    except ValueError:
+        port = None
+    if url.scheme not in {"http", "https"} or not url.hostname or port is None:
+        raise argparse.ArgumentTypeError(
+            f"expected an S3 endpoint URL such as http://127.0.0.1:PORT (the object_store "
+            f"'lab up' printed), got {text!r}"
+        )
+    return text
 
 
 def _reader_port(text: str) -> tuple[str, int]:
@@ -32,9 +73,10 @@ def _reader_port(text: str) -> tuple[str, int]:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lakeproof",
         description="Acceptance-test kit for distributed query engines over S3 data: lab and data tools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -96,7 +138,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument(
         "--start-timeout",
-        type=float,
+        type=_positive_seconds,
         default=30.0,
         help="seconds each component may take to become ready (default: 30)",
     )
@@ -106,8 +148,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="generate a dataset from a YAML spec (or TPC-H), locally or into S3",
         description="Generate the dataset described by SPEC (a YAML file such as data/datasets/smoke.yaml), "
         "or TPC-H with --tpch, as Parquet / CSV / NDJSON objects. The same spec and seed always give "
-        "byte-identical objects. Prints each manifest (objects, sizes, row counts, checksums) as JSON "
-        "and writes it beside the objects as <dataset>/manifest.json.",
+        "byte-identical objects. Prints the manifest (objects, sizes, row counts, checksums) as one JSON "
+        "document (with --tpch: one object of the eight tables' manifests, by table) and writes each "
+        "manifest beside its objects as <dataset>/manifest.json.",
     )
     source = datagen.add_mutually_exclusive_group(required=True)
     source.add_argument("spec", nargs="?", type=Path, metavar="SPEC", help="path of the dataset spec (YAML)")
@@ -121,6 +164,7 @@ def _build_parser() -> argparse.ArgumentParser:
     target.add_argument("--out", type=Path, help="write the objects under this local directory")
     target.add_argument(
         "--s3-endpoint",
+        type=_endpoint_url,
         metavar="URL",
         help="upload to this S3 endpoint instead, e.g. the object_store URL 'lab up' printed",
     )
@@ -128,7 +172,24 @@ def _build_parser() -> argparse.ArgumentParser:
     datagen.add_argument("--prefix", default="", help="key prefix for --s3-endpoint (default: none)")
     datagen.add_argument("--rows", type=int, help="override the spec's row count")
     datagen.add_argument("--seed", type=int, help="override the spec's seed")
+    parser.epilog = "every command's options:\n" + "\n".join(
+        textwrap.fill(usage, width=100, initial_indent="  ", subsequent_indent="      ")
+        for usage in _usages(commands)
+    )
+    parser.epilog += "\n\n'lakeproof COMMAND --help' explains each option."
     return parser
+
+
+def _usages(commands: argparse._SubParsersAction[_Parser]) -> list[str]:
+    """The usage line of every leaf command (``lab up``, ``datagen``), for the top-level help."""
+    usages = []
+    for command in dict.fromkeys(commands.choices.values()):
+        nested = [action for action in command._actions if isinstance(action, argparse._SubParsersAction)]
+        if nested:
+            usages.extend(_usages(nested[0]))
+        else:
+            usages.append(" ".join(command.format_usage().removeprefix("usage:").split()))
+    return usages
 
 
 def _datagen(args: argparse.Namespace) -> int:
@@ -138,25 +199,38 @@ def _datagen(args: argparse.Namespace) -> int:
     else:
         sink = S3Sink(S3Endpoint(args.s3_endpoint).client(), validate_bucket_name(args.bucket), args.prefix)
     if args.tpch is not None:
-        manifests = list(write_tpch(args.tpch, sink).values())
+        if args.rows is not None or args.seed is not None:
+            raise ConfigError("--rows and --seed apply to a spec; size TPC-H by its scale factor (--tpch SF)")
+        manifests = write_tpch(args.tpch, sink)
     else:
         spec = load_spec(args.spec).with_changes(rows=args.rows, seed=args.seed)
-        manifests = [write_dataset(spec, sink)]
-    for manifest in manifests:
-        text = manifest.to_json()
-        sink.put(f"{manifest.dataset}/manifest.json", text.encode("utf-8"))
-        print(text)
+        manifests = {spec.name: write_dataset(spec, sink)}
+    for manifest in manifests.values():
+        sink.put(f"{manifest.dataset}/manifest.json", manifest.to_json().encode("utf-8"))
+    # One JSON value on stdout, so a script can parse it whole: a manifest, or TPC-H's by table.
+    documents = {name: json.loads(manifest.to_json()) for name, manifest in manifests.items()}
+    print(json.dumps(documents if args.tpch is not None else documents[spec.name], indent=2))
     return 0
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM takes the same path as Ctrl-C, so the lab's teardown runs either way.
+    # SIGTERM and SIGINT take the same path, so the lab's teardown runs either way.
     raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the lab, set explicitly: a background job of a non-interactive
+    shell starts with SIGINT ignored, and Python then installs no Ctrl-C handler of its own."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
 
 
 def _lab_up(args: argparse.Namespace) -> int:
     if args.nodes < 0:
         raise ConfigError(f"--nodes must be 0 or more, got {args.nodes}")
+    if args.ready_file is not None and not args.ready_file.parent.is_dir():
+        # Found out before the lab starts, not once it is up and the file cannot be written.
+        raise ConfigError(f"--ready-file {args.ready_file}: there is no directory {args.ready_file.parent}")
     readers = ("coordinator", *(f"node-{index}" for index in range(1, args.nodes + 1)))
     settings = LabSettings(
         output_dir=args.output_dir,
@@ -170,15 +244,16 @@ def _lab_up(args: argparse.Namespace) -> int:
         dask_scheduler=args.dask_scheduler,
         engine_defects=tuple(name.strip() for name in args.engine_defects.split(",") if name.strip()),
     )
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    _stop_on_signals()
     stopped = threading.Event()
     with Lab(settings) as lab:
-        description = lab.describe()
+        # The user's own terminal (or the file they named) gets the credentials; logs never do.
+        description = lab.describe(reveal_credentials=True)
         description["started_in_s"] = round(lab.started_in or 0.0, 3)
         text = json.dumps(description, indent=2)
         print(text, flush=True)
         if args.ready_file:
-            args.ready_file.write_text(text, encoding="utf-8")
+            write_private_text(args.ready_file, text)
         print("lab is up; press Ctrl-C to stop", file=sys.stderr, flush=True)
         try:
             while not stopped.wait(_HEALTH_INTERVAL_S):
@@ -189,24 +264,37 @@ def _lab_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _failure(exc: Exception) -> tuple[str, int]:
+    """The one line and exit code for an error: the user's to fix (2), or the kit's own fault (1)."""
+    if isinstance(exc, LakeproofError):
+        return str(exc), USAGE_EXIT
+    if isinstance(exc, BotoCoreError | ClientError):
+        # An unreachable endpoint or a refused upload: botocore's message names the URL or the bucket.
+        return f"object store request failed: {exc}", USAGE_EXIT
+    if isinstance(exc, OSError):
+        # A path that cannot be written or read (a file where a directory should be, no permission).
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"cannot use{where}: {exc.strerror or exc}; check the path and its permissions", USAGE_EXIT
+    if os.environ.get("LAKEPROOF_TRACEBACK"):
+        traceback.print_exception(exc)
+    return (
+        f"internal error ({type(exc).__name__}: {exc}); this is a bug in lakeproof, please report it "
+        "(LAKEPROOF_TRACEBACK=1 shows the traceback)",
+        INTERNAL_EXIT,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lakeproof`` command."""
     args = _build_parser().parse_args(argv)
     try:
-        if args.command == "lab":
-            return _lab_up(args)
-        if args.command == "datagen":
-            return _datagen(args)
-    except LakeproofError as exc:
-        print(f"lakeproof: error: {exc}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ClientError) as exc:
-        # An unreachable endpoint or a refused upload: botocore's message names the URL or the bucket.
-        print(f"lakeproof: error: object store request failed: {exc}", file=sys.stderr)
-        return 2
+        return _lab_up(args) if args.command == "lab" else _datagen(args)
     except KeyboardInterrupt:
         return 130
-    return 0
+    except Exception as exc:
+        message, code = _failure(exc)
+        print(f"lakeproof: error: {' '.join(message.split())}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -27,7 +27,11 @@ from lakeproof.errors import ComponentStartError, PortInUseError
 from lakeproof.net import wait_until
 
 USAGE_EXIT = 2
-"""Exit code of the kit's own servers for a bad argument or a port in use (one line on stderr)."""
+"""Exit code of the kit's commands and servers for a bad argument or a port in use (one line on stderr)."""
+
+# Modes of what the lab writes: logs and configs hold its credentials, so only the owner reads them.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 
 _PR_SET_PDEATHSIG = 1
 
@@ -54,8 +58,8 @@ class ManagedProcess:
 
     def start(self) -> None:
         """Start the process; its output is appended to the log file."""
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
+        make_private_dir(self.log_path.parent)
+        self._log = open_private(self.log_path, append=True)
         self._popen = subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,
@@ -118,12 +122,35 @@ class ManagedProcess:
             os.killpg(pid, sig)
 
 
-def write_ready_file(path: Path, info: Mapping[str, object]) -> None:
-    """Write ``info`` as JSON to ``path`` atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def make_private_dir(path: Path) -> Path:
+    """``path`` and its missing parents as directories only the owner can enter; returns ``path``."""
+    missing = [parent for parent in (path, *path.parents) if not parent.exists()]
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    for directory in missing:
+        directory.chmod(PRIVATE_DIR)  # mkdir's mode passes through the umask; chmod does not
+    return path
+
+
+def open_private(path: Path, append: bool = False) -> IO[bytes]:
+    """``path`` opened for writing bytes, created readable by the owner only."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    handle = os.fdopen(os.open(path, flags, PRIVATE_FILE), "ab" if append else "wb")
+    os.fchmod(handle.fileno(), PRIVATE_FILE)  # a file that existed keeps its mode otherwise
+    return handle
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, then rename), readable by the owner only."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(info), encoding="utf-8")
+    with open_private(temporary) as handle:
+        handle.write(text.encode("utf-8"))
     temporary.replace(path)
+
+
+def write_ready_file(path: Path, info: Mapping[str, object]) -> None:
+    """Write ``info`` as JSON to ``path`` atomically, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_private_text(path, json.dumps(info))
 
 
 async def announce_and_wait_for_stop(ready_file: Path | None, info: Mapping[str, object]) -> None:
@@ -148,8 +175,17 @@ class ReadyFileProcess:
     use): that line becomes the error, as is.
     """
 
-    def __init__(self, name: str, module: str, args: Sequence[str], log_path: Path, start_timeout: float):
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        args: Sequence[str],
+        log_path: Path,
+        start_timeout: float,
+        env: dict[str, str] | None = None,
+    ):
         self.name = name
+        self.env = env
         self.module = module
         self.args = list(args)
         self.log_path = log_path
@@ -167,7 +203,7 @@ class ReadyFileProcess:
         """Start the server and return what it wrote to its ready file."""
         self.ready_path.unlink(missing_ok=True)
         argv = [sys.executable, "-m", self.module, *self.args, "--ready-file", str(self.ready_path)]
-        self._process = process = ManagedProcess(self.name, argv, self.log_path)
+        self._process = process = ManagedProcess(self.name, argv, self.log_path, env=self.env)
         process.start()
         try:
             wait_until(self.ready_path.exists, self.start_timeout, self.name, abort=process.exited_reason)

@@ -205,3 +205,20 @@ def test_further_problems_are_counted_not_listed(write_spec: Callable[..., Path]
     path = write_spec(SMALL_SPEC.replace("rows: 1000", "rows: -1").replace("files: 2", "files: 0"))
     with pytest.raises(ConfigError, match=r"\(\+1 more problems\)$"):
         load_spec(path)
+
+
+def test_a_failed_column_is_one_problem_not_two(write_spec: Callable[..., Path]) -> None:
+    # pydantic also reports the columns tuple as too short when an item fails: not a second problem.
+    path = write_spec(SMALL_SPEC.replace("min: 0, max: 9", "min: 9, max: 0"))
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path)
+    assert str(caught.value) == f"{path}:7: columns[1].min: min 9 is greater than max 0; swap them"
+
+
+def test_a_misspelt_required_field_is_named_as_the_typo(write_spec: Callable[..., Path]) -> None:
+    path = write_spec(SMALL_SPEC.replace("columns:", "colums:"))
+    with pytest.raises(ConfigError) as caught:
+        load_spec(path)
+    assert str(caught.value).startswith(
+        f"{path}:5: colums: unknown field 'colums' (did you mean 'columns'?); allowed fields: name,"
+    )

@@ -48,6 +48,14 @@ def _robot(tmp_path: Path, suite: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def _written_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def test_failed_test_without_teardown_leaves_nothing_running(
     tmp_path: Path, assert_lab_gone: Callable[[dict[str, Any]], None]
 ) -> None:
@@ -68,7 +76,7 @@ def test_ctrl_c_in_the_middle_of_a_test_leaves_nothing_running(
     )
     process = _robot(tmp_path, suite)
     wait_until(
-        lab_file.exists,
+        lambda: _written_json(lab_file),  # Create File makes the file before it writes the text
         60,
         "the suite to start its lab",
         abort=lambda: None if process.poll() is None else "robot exited",

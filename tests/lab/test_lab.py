@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ import pytest
 
 from lakeproof.errors import ConfigError, PortInUseError
 from lakeproof.lab import Lab, LabSettings
+from lakeproof.lab.lab import MASK
 from lakeproof.net import LOOPBACK, is_listening, wait_until
 
 pytestmark = pytest.mark.component
@@ -86,7 +88,14 @@ def test_bad_settings_are_one_line_errors(settings: dict[str, Any], message: str
         LabSettings(**settings)
 
 
-def _start_lab_cli(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+def _ignore_sigint() -> None:
+    # As a background job of a non-interactive shell (`lakeproof lab up &` in a script) starts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_lab_cli(
+    tmp_path: Path, sigint_ignored: bool = False
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(
         [
@@ -104,6 +113,7 @@ def _start_lab_cli(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, A
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,  # noqa: PLW1509 - the test's point
     )
     wait_until(
         ready.exists, 60, "lakeproof lab up", abort=lambda: None if process.poll() is None else "exited"
@@ -124,6 +134,70 @@ def test_cli_lab_up_stops_everything_on_signal(
     assert process.returncode == 0, stderr.decode()
     assert b"stopping the lab" in stderr
     assert_lab_gone(description)
+
+
+def test_cli_lab_up_stops_on_sigint_even_when_started_with_it_ignored(
+    tmp_path: Path, assert_lab_gone: Gone
+) -> None:
+    process, description = _start_lab_cli(tmp_path, sigint_ignored=True)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert b"stopping the lab" in stderr
+    assert_lab_gone(description)
+
+
+def test_cli_lab_up_shows_its_credentials_only_to_its_user(tmp_path: Path) -> None:
+    process, description = _start_lab_cli(tmp_path)
+    try:
+        ready = tmp_path / "ready.json"
+        assert stat.S_IMODE(ready.stat().st_mode) == 0o600
+        assert description["secret_key"] not in {"", MASK}
+        config = json.loads((Path(description["logs"]) / "coordinator.json").read_text())
+        assert config["readers"]["coordinator"]["secret_key"] == description["secret_key"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def test_credentials_are_masked_and_lab_files_are_the_owners_only(output_dir: Path) -> None:
+    with Lab(LabSettings(output_dir=output_dir, readers=("coordinator",), cluster=True)) as lab:
+        description = lab.describe()
+        assert description["access_key"] == description["secret_key"] == MASK
+        secret = lab.s3.secret_key
+        assert len(secret) >= 32
+        assert secret not in repr(lab.reader_endpoint("coordinator"))
+        logs = lab.log_dir
+        for directory in (output_dir / "lab-logs", logs):
+            assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+        umask = os.umask(0)
+        os.umask(umask)
+        assert stat.S_IMODE(output_dir.stat().st_mode) == 0o777 & ~umask  # the user's, as mkdir makes it
+        files = [path for path in logs.rglob("*") if path.is_file()]
+        assert {"coordinator.json", "coordinator.log", "objectstore.log", "faultproxy.log"} <= {
+            path.name for path in files
+        }
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert secret in (logs / "coordinator.json").read_text()
+    # A second lab makes credentials of its own.
+    with Lab(LabSettings(output_dir=output_dir, readers=("coordinator",))) as other:
+        assert other.s3.secret_key != secret
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"cluster": "maybe"}, "cluster must be true or false, got 'maybe'"),
+        ({"start_timeout": 0.0}, "start timeout 0.0 s must be above 0"),
+        ({"start_timeout": float("nan")}, "start timeout nan s must be above 0"),
+        ({"dask_scheduler": "garbage"}, r"dask scheduler address 'garbage' must be tcp://HOST:PORT"),
+        ({"dask_scheduler": "tcp://127.0.0.1"}, r"address 'tcp://127.0.0.1' must be tcp://HOST:PORT"),
+    ],
+)
+def test_settings_robot_cannot_type_check_are_refused(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        LabSettings(**settings)
 
 
 def test_cli_lab_up_killed_hard_takes_its_children_along(tmp_path: Path, assert_lab_gone: Gone) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from lakeproof.errors import ConfigError
 from lakeproof.queryspec import case_named, load_catalogue, load_spec_file
+from lakeproof.refcluster.pragma import Pragma as EnginePragma
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "data" / "specs"
@@ -182,6 +183,45 @@ BAD_SPECS = {
         9,
         "cases[0].expected.columns: column 'n:BIGINTT': 'BIGINTT' is not a DuckDB type",
     ),
+    "type no answer has": (
+        "columns: [n:BIGINT]",
+        "columns: [n:BIGNUM]",
+        9,
+        "cases[0].expected.columns: column 'n:BIGNUM': no answer over the lab's datasets has type BIGNUM; "
+        "use one of BOOLEAN, INTEGER, BIGINT, HUGEINT, DOUBLE, DECIMAL(p,s), VARCHAR",
+    ),
+    "type no answer has inside a list": (
+        "columns: [n:BIGINT]",
+        'columns: ["n:STRUCT(a BIT)[]"]',
+        9,
+        "cases[0].expected.columns: column 'n:STRUCT(a BIT)[]': "
+        "no answer over the lab's datasets has type BIT",
+    ),
+    "negative split size in the file pragma": (
+        "pragma: {target_split_size: 1024, coalesce: true}",
+        "pragma: {target_split_size: -5, coalesce: true}",
+        4,
+        "pragma.target_split_size: Input should be greater than or equal to",
+    ),
+    "misspelt pragma in a case": (
+        "pragma: {coalesce: false}",
+        "pragma: {coalesc: false}",
+        19,
+        "cases[1].pragma.coalesc: unknown pragma 'coalesc' (did you mean 'coalesce'?); allowed pragmas: "
+        "allow_partial_results, query_timeout_s,",
+    ),
+    "pragma of the wrong type": (
+        "pragma: {coalesce: false}",
+        "pragma: {coalesce: 'no'}",
+        19,
+        "cases[1].pragma.coalesce: Input should be a valid boolean (got 'no')",
+    ),
+    "retry pragma out of bounds": (
+        "pragma: {coalesce: false}",
+        "pragma: {coalesce: false, max_attempts: 0}",
+        19,
+        "cases[1].pragma.max_attempts: Input should be greater than or equal to 1 (got 0)",
+    ),
     "column without a type": (
         "columns: [n:BIGINT]",
         "columns: [n]",
@@ -263,6 +303,33 @@ def test_yaml_syntax_error_names_file_and_line(specs_dir: Path, datasets_dir: Pa
     path = write(specs_dir, GOOD_SPEC.replace("tags: [counting]", "tags: [counting"))
     with pytest.raises(ConfigError, match=rf"^{path}:4: YAML error: "):
         load_spec_file(path, datasets_dir)
+
+
+def test_the_pragma_bounds_are_the_engines(specs_dir: Path, datasets_dir: Path) -> None:
+    # Whatever bound the engine's Pragma model sets, a spec one below it is refused at load.
+    field = EnginePragma.model_fields["target_split_size"]
+    minimum = next(item.ge for item in field.metadata if getattr(item, "ge", None) is not None)
+    path = write(specs_dir, GOOD_SPEC.replace("target_split_size: 1024", f"target_split_size: {minimum - 1}"))
+    with pytest.raises(ConfigError, match=rf"^{path}:4: pragma\.target_split_size: .*{minimum}"):
+        load_spec_file(path, datasets_dir)
+
+
+def test_a_binary_file_is_one_line_saying_it_is_not_text(specs_dir: Path, datasets_dir: Path) -> None:
+    path = specs_dir / "binary.yaml"
+    path.write_bytes(b"PAR1\x15\x04\xff\xfe\x00")
+    with pytest.raises(ConfigError) as caught:
+        load_spec_file(path, datasets_dir)
+    assert str(caught.value) == (
+        f"{path}: not a text file (byte 0xff at offset 6 is not UTF-8); a query spec is a YAML file"
+    )
+
+
+def test_a_control_character_is_one_line(specs_dir: Path, datasets_dir: Path) -> None:
+    path = write(specs_dir, GOOD_SPEC.replace("Counts over", "Counts\x00over"))
+    with pytest.raises(ConfigError) as caught:
+        load_spec_file(path, datasets_dir)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(f"{path}: YAML error: "), caught.value
 
 
 def test_a_spec_file_is_a_mapping(specs_dir: Path, datasets_dir: Path) -> None:

@@ -8,6 +8,9 @@ files; one call stops it. Teardown always runs: ``stop()`` is idempotent, regist
 from __future__ import annotations
 
 import atexit
+import math
+import re
+import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +24,16 @@ from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
 from lakeproof.net import wait_until
 from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run_prefix, validate_bucket_name
+from lakeproof.procs import make_private_dir
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.defects import Defects
-from lakeproof.refcluster.processes import CoordinatorProcess, DaskNodes, write_coordinator_config
+from lakeproof.refcluster.processes import MAX_NODES, CoordinatorProcess, DaskNodes, write_coordinator_config
+from lakeproof.scratch import LAB_ROOT_PREFIX, TASK_PREFIX, make_lab_root, remove_lab_root, sweep, system_temp
 
 DEFAULT_READERS = ("coordinator", "node-1", "node-2", "node-3")
+_DASK_ADDRESS = re.compile(r"^tcp://[^\s/:]+:\d{1,5}$")
+MASK = "***"
+"""What logs show in place of a credential."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,19 @@ class LabSettings:
 
     def __post_init__(self) -> None:
         validate_bucket_name(self.bucket)
+        # Robot Framework hands over a word it cannot read as a boolean (cluster=maybe) as is.
+        if not isinstance(self.cluster, bool):
+            raise ConfigError(f"cluster must be true or false, got {self.cluster!r}")
+        if self.dask_scheduler is not None and not _DASK_ADDRESS.match(self.dask_scheduler):
+            raise ConfigError(
+                f"dask scheduler address {self.dask_scheduler!r} must be tcp://HOST:PORT "
+                "(the address a running scheduler prints)"
+            )
+        if not (math.isfinite(self.start_timeout) and self.start_timeout > 0):
+            raise ConfigError(
+                f"start timeout {self.start_timeout} s must be above 0, e.g. 30 s "
+                "(how long each component may take to become ready)"
+            )
         Defects.parse(self.engine_defects)
         if self.engine_defects and not self.cluster:
             raise ConfigError("engine defects need the reference cluster: start the lab with a cluster")
@@ -59,6 +80,8 @@ class LabSettings:
             raise ConfigError("the lab needs at least one reader (proxy listener), e.g. 'coordinator'")
         if self.cluster and "coordinator" not in self.readers:
             raise ConfigError("a lab with a cluster needs a 'coordinator' reader")
+        if self.cluster and len(self.data_nodes) > MAX_NODES:
+            raise ConfigError(f"{len(self.data_nodes)} data nodes asked for; the lab runs 0 to {MAX_NODES}")
         unknown = sorted(set(self.reader_ports) - set(self.readers))
         if unknown:
             raise ConfigError(
@@ -80,9 +103,16 @@ class Lab:
         self.settings = settings or LabSettings()
         self.prefix = new_run_prefix(self.settings.run_label)
         self.log_dir = self.settings.output_dir / "lab-logs" / self.prefix
+        # Credentials of this lab alone (the object store accepts any): a log that shows them is
+        # a leak a test can find, and an engine under test must be given them, not guess them.
         self.object_store = MotoServer(
-            self.log_dir / "objectstore.log", self.settings.s3_port, self.settings.start_timeout
+            self.log_dir / "objectstore.log",
+            self.settings.s3_port,
+            self.settings.start_timeout,
+            access_key=f"LP{secrets.token_hex(9).upper()}",
+            secret_key=secrets.token_urlsafe(30),
         )
+        self.scratch_root: Path | None = None
         self._proxy: FaultProxyProcess | None = None
         self._control: ProxyControl | None = None
         self._nodes: DaskNodes | None = None
@@ -97,7 +127,16 @@ class Lab:
         began = time.monotonic()
         atexit.register(self.stop)
         try:
+            # The output directory is the user's (Robot writes its reports there); the lab's logs
+            # below it hold credentials: the owner's only.
+            self.settings.output_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.log_dir)
+            # Scratch of labs killed before they could stop (and of killed nodes outside any
+            # lab's root: workers of a scheduler attached to) goes now; live owners' stays.
+            for prefix in (LAB_ROOT_PREFIX, TASK_PREFIX):
+                sweep(system_temp(), prefix)
             if self.settings.cluster:
+                self.scratch_root = make_lab_root()
                 # Data nodes need nothing else to register with their scheduler: start them
                 # first so their start-up overlaps the object store's and the proxy's.
                 self._start_nodes()
@@ -124,7 +163,7 @@ class Lab:
     def _start_nodes(self) -> None:
         """A Dask scheduler and a worker per data node, unless attaching to an existing scheduler."""
         settings = self.settings
-        self._nodes = DaskNodes(self.log_dir, settings.data_nodes, settings.start_timeout)
+        self._nodes = DaskNodes(self.log_dir, settings.data_nodes, settings.start_timeout, self.scratch_root)
         if settings.dask_scheduler is None and settings.data_nodes:
             self._nodes.start_scheduler()
             for name in settings.data_nodes:
@@ -134,7 +173,7 @@ class Lab:
         """The coordinator, once the proxy listeners it and the nodes read through exist."""
         settings = self.settings
         scheduler = self._scheduler_address()
-        self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout)
+        self._coordinator = CoordinatorProcess(self.log_dir, settings.start_timeout, self.scratch_root)
         readers = {name: self.reader_endpoint(name) for name in settings.readers}
         write_coordinator_config(
             self._coordinator.config_path, scheduler, readers, defects=settings.engine_defects
@@ -190,13 +229,16 @@ class Lab:
         wait_until(lambda: name in self.live_nodes(), self.settings.start_timeout, f"{name} to join")
 
     def stop(self) -> None:
-        """Stop every component that was started, the cluster first; safe to call more than once."""
+        """Stop every component that was started, the cluster first, and remove the lab's scratch
+        folders; safe to call more than once."""
         try:
             for component in (self._coordinator, self._nodes, self._proxy):
                 if component is not None:
                     component.stop()
         finally:
             self.object_store.stop()
+            if self.scratch_root is not None:
+                remove_lab_root(self.scratch_root)
             atexit.unregister(self.stop)
 
     def health_problem(self) -> str | None:
@@ -257,19 +299,24 @@ class Lab:
         sink = S3Sink(self.s3.client(), self.bucket, f"{self.prefix}/tpch-sf{scale_factor:g}")
         return write_tpch(scale_factor, sink, formats=formats, files=files)
 
-    def describe(self) -> dict[str, Any]:
-        """Endpoints, credentials placeholders, prefix and log directory, for people and logs."""
+    def describe(self, reveal_credentials: bool = False) -> dict[str, Any]:
+        """Endpoints, credentials, prefix and log directory, for people and logs.
+
+        The credentials show as ``***`` unless ``reveal_credentials``: only for a channel that is
+        the user's own (``lab up`` prints them to its terminal), never for a log or report.
+        """
         store = self.s3
         return {
             "object_store": store.url,
             "bucket": self.bucket,
             "prefix": self.prefix,
-            "access_key": store.access_key,
-            "secret_key": store.secret_key,
+            "access_key": store.access_key if reveal_credentials else MASK,
+            "secret_key": store.secret_key if reveal_credentials else MASK,
             "region": store.region,
             "proxy_control": self.proxy.control_url,
             "readers": {name: self.reader_endpoint(name).url for name in self.settings.readers},
             "logs": str(self.log_dir),
+            **({"scratch": str(self.scratch_root)} if self.scratch_root else {}),
             "pids": {
                 "object_store": self.object_store.pid,
                 "fault_proxy": self.proxy.pid,

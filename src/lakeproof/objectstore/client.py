@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import boto3
@@ -17,7 +17,7 @@ from lakeproof.errors import ConfigError
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-# moto accepts any credentials; fixed placeholders keep logs and examples readable.
+# moto accepts any credentials; these are the defaults of a bare endpoint (each lab makes its own).
 ACCESS_KEY = "lakeproof"
 SECRET_KEY = "lakeproof-secret"  # noqa: S105 - a placeholder the local moto server accepts
 REGION = "us-east-1"
@@ -32,8 +32,9 @@ class S3Endpoint:
     """Where and how to reach an S3-compatible endpoint (the object store or a proxy listener)."""
 
     url: str
-    access_key: str = ACCESS_KEY
-    secret_key: str = SECRET_KEY
+    # Out of repr: an endpoint inside a task or an error message must not print its credentials.
+    access_key: str = field(default=ACCESS_KEY, repr=False)
+    secret_key: str = field(default=SECRET_KEY, repr=False)
     region: str = REGION
 
     @property

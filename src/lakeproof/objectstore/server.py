@@ -9,15 +9,24 @@ from pathlib import Path
 
 from lakeproof.errors import ComponentStartError
 from lakeproof.net import LOOPBACK, ensure_port_free, free_port, wait_until
-from lakeproof.objectstore.client import S3Endpoint
+from lakeproof.objectstore.client import ACCESS_KEY, SECRET_KEY, S3Endpoint
 from lakeproof.procs import ManagedProcess
 
 
 class MotoServer:
     """``moto_server`` as a child process; ``port=0`` picks a free port."""
 
-    def __init__(self, log_path: Path, port: int = 0, start_timeout: float = 30.0):
+    def __init__(
+        self,
+        log_path: Path,
+        port: int = 0,
+        start_timeout: float = 30.0,
+        access_key: str = ACCESS_KEY,
+        secret_key: str = SECRET_KEY,
+    ):
         self.log_path = log_path
+        self.access_key = access_key
+        self.secret_key = secret_key
         self.requested_port = port
         self.start_timeout = start_timeout
         self.port: int | None = None
@@ -28,7 +37,7 @@ class MotoServer:
         """The S3 endpoint of the running server."""
         if self.port is None:
             raise ComponentStartError("the object store is not running: start it first")
-        return S3Endpoint(f"http://{LOOPBACK}:{self.port}")
+        return S3Endpoint(f"http://{LOOPBACK}:{self.port}", self.access_key, self.secret_key)
 
     @property
     def pid(self) -> int | None:

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import duckdb
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from duckdb.sqltypes import DuckDBPyType
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from lakeproof.compare import Answer, CompareOptions, answer_from_json
 from lakeproof.datagen import Format
-from lakeproof.specfile import FieldError, SpecModel, reject_duplicate_names
+from lakeproof.refcluster.pragma import Pragma as EnginePragma
+from lakeproof.specfile import FieldError, SpecModel, first_problem, reject_duplicate_names, unknown_name
 
 SCAN = "{scan}"
 """Where a query reads the dataset; replaced by the scan of the format under test."""
@@ -46,9 +48,58 @@ def _tag(value: str) -> str:
     return value
 
 
+def _engine_pragma(value: dict[str, PragmaValue]) -> dict[str, PragmaValue]:
+    # Names, types and bounds are the engine's own (its one Pragma model): a spec can never
+    # accept a pragma the engine refuses, nor lag behind a bound the engine tightens.
+    allowed = [name for name in EnginePragma.model_fields if name != MATRIX_PRAGMA]
+    for name in value:
+        if name not in EnginePragma.model_fields:
+            raise FieldError((name,), unknown_name(name, allowed, "pragma"))
+    try:
+        EnginePragma.model_validate(value)
+    except ValidationError as error:
+        problem = first_problem(error, EnginePragma)
+        raise FieldError(problem.loc, problem.message) from None
+    return value
+
+
+# DuckDB type ids an answer over the lab's datasets can have, and that compare by value: what the
+# datasets hold, what SQL over them computes (counts, sums, averages, casts), nested in lists,
+# arrays, structs and maps. Types no such answer has (BIGNUM, BIT, UNION, ENUM, JSON, ...) are
+# refused at load: an expected table naming one could never match.
+ANSWER_TYPE_IDS = frozenset(
+    {
+        *("boolean", "tinyint", "smallint", "integer", "bigint", "hugeint"),
+        *("utinyint", "usmallint", "uinteger", "ubigint", "uhugeint"),
+        *("float", "double", "decimal", "varchar", "blob", "uuid", "interval"),
+        *("date", "time", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns"),
+        "timestamp with time zone",
+        *("list", "array", "struct", "map"),
+    }
+)
+_ANSWER_TYPE_HINT = (
+    "BOOLEAN, INTEGER, BIGINT, HUGEINT, DOUBLE, DECIMAL(p,s), VARCHAR, DATE, TIMESTAMP, "
+    "T[] or STRUCT(...) of those (DuckDB's names: what the oracle reports)"
+)
+
+
+def _unsupported_type_id(kind: DuckDBPyType) -> str | None:
+    """The first type id inside ``kind`` that no answer has, or None if all are fine."""
+    if kind.id not in ANSWER_TYPE_IDS:
+        return str(kind.id)
+    if kind.id in {"list", "array", "struct", "map"}:
+        # Element, field, key and value types; an array's size is a number, not a type.
+        for _, child in kind.children:
+            found = _unsupported_type_id(child) if isinstance(child, DuckDBPyType) else None
+            if found is not None:
+                return found
+    return None
+
+
 Tags = Annotated[tuple[Annotated[str, AfterValidator(_tag)], ...], AfterValidator(_unique)]
 Formats = Annotated[tuple[Format, ...], Field(min_length=1), AfterValidator(_unique)]
-Pragma = dict[str, bool | int | float | str]
+PragmaValue = bool | int | float | str
+Pragma = Annotated[dict[str, PragmaValue], AfterValidator(_engine_pragma)]
 
 
 class ExpectedTable(SpecModel):
@@ -71,14 +122,20 @@ class ExpectedTable(SpecModel):
             if not colon or not name.strip() or not kind.strip():
                 raise ValueError(f"column {column!r} must be written name:TYPE, e.g. n:BIGINT")
             try:
-                # DuckDB's own spelling (INT128 -> HUGEINT), as engines report types.
-                kind = str(duckdb.sqltype(kind.strip()))
+                parsed = duckdb.sqltype(kind.strip())
             except duckdb.Error:
                 raise ValueError(
                     f"column {column!r}: {kind.strip()!r} is not a DuckDB type; "
-                    "use e.g. BIGINT, DOUBLE, DECIMAL(10,2), VARCHAR, DATE"
+                    f"use one of {_ANSWER_TYPE_HINT}"
                 ) from None
-            canonical.append(f"{name.strip()}:{kind}")
+            unsupported = _unsupported_type_id(parsed)
+            if unsupported is not None:
+                raise ValueError(
+                    f"column {column!r}: no answer over the lab's datasets has type {unsupported.upper()}; "
+                    f"use one of {_ANSWER_TYPE_HINT}"
+                )
+            # DuckDB's own spelling (INT128 -> HUGEINT), as engines report types.
+            canonical.append(f"{name.strip()}:{parsed}")
         return tuple(canonical)
 
     @model_validator(mode="after")

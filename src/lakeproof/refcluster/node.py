@@ -15,7 +15,6 @@ same types, and it decodes DECIMAL columns (all of TPC-H's prices) several times
 from __future__ import annotations
 
 import functools
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -32,6 +31,7 @@ from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, nev
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
+from lakeproof.scratch import task_scratch
 
 SPLITS_TABLE = "__splits"
 """The relation name node SQL reads its splits' rows from."""
@@ -241,7 +241,7 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
     connection = duckdb_session()
     _count_running(+1)
     try:
-        with tempfile.TemporaryDirectory(prefix="lakeproof-node-") as scratch:
+        with task_scratch() as scratch:
             for work in task.works:
                 stats = [SplitStats(split.id, node=task.node) for split in work.splits]
                 result.splits.extend(stats)

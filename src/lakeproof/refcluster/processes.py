@@ -16,9 +16,11 @@ from typing import Any
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.net import LOOPBACK, wait_until
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.procs import ManagedProcess, ReadyFileProcess
+from lakeproof.procs import ManagedProcess, ReadyFileProcess, write_private_text
+from lakeproof.scratch import TASK_PREFIX, scratch_env, sweep
 
 MAX_NODES = 16
+"""Data nodes a lab runs at most (LabSettings checks it)."""
 
 DASK_ENV = {
     # The worker's statistical profiler samples every thread 100 times a second, and the event
@@ -38,12 +40,18 @@ def _dask(*args: str) -> list[str]:
 class DaskNodes:
     """A Dask scheduler and named workers ``node-1`` .. ``node-N`` on 127.0.0.1."""
 
-    def __init__(self, log_dir: Path, node_names: tuple[str, ...], start_timeout: float = 30.0):
-        if len(node_names) > MAX_NODES:
-            raise ConfigError(f"{len(node_names)} data nodes asked for; the lab runs 0 to {MAX_NODES}")
+    def __init__(
+        self,
+        log_dir: Path,
+        node_names: tuple[str, ...],
+        start_timeout: float = 30.0,
+        scratch_root: Path | None = None,
+    ):
         self.log_dir = log_dir
         self.node_names = node_names
         self.start_timeout = start_timeout
+        self.scratch_root = scratch_root
+        self._env = {**DASK_ENV, **scratch_env(scratch_root)}
         self.scheduler_file = log_dir / "dask-scheduler.json"
         self.address: str | None = None
         self._scheduler: ManagedProcess | None = None
@@ -64,7 +72,7 @@ class DaskNodes:
             str(self.scheduler_file),
         )
         self._scheduler = scheduler = ManagedProcess(
-            "dask scheduler", argv, self.log_dir / "dask-scheduler.log", env=DASK_ENV
+            "dask scheduler", argv, self.log_dir / "dask-scheduler.log", env=self._env
         )
         scheduler.start()
         try:
@@ -100,6 +108,7 @@ class DaskNodes:
             )
         if (old := self._workers.get(name)) is not None:
             old.stop()
+            self._sweep_scratch()
         argv = _dask(
             "worker",
             self.address,
@@ -115,9 +124,10 @@ class DaskNodes:
             "--memory-limit",
             "0",
             "--local-directory",
-            str(self.log_dir / f"{name}-scratch"),
+            # Dask's own scratch for the worker: with the lab's scratch, gone at its stop.
+            str((self.scratch_root or self.log_dir) / f"{name}-dask"),
         )
-        worker = ManagedProcess(f"data node {name}", argv, self.log_dir / f"{name}.log", env=DASK_ENV)
+        worker = ManagedProcess(f"data node {name}", argv, self.log_dir / f"{name}.log", env=self._env)
         worker.start()
         self._workers[name] = worker
 
@@ -127,6 +137,12 @@ class DaskNodes:
         if worker is None:
             raise ConfigError(f"unknown data node {name!r}; nodes are: {', '.join(self._workers) or 'none'}")
         worker.kill()
+        self._sweep_scratch()
+
+    def _sweep_scratch(self) -> None:
+        """Remove task folders a killed node left in the lab's scratch root."""
+        if self.scratch_root is not None:
+            sweep(self.scratch_root, TASK_PREFIX)
 
     def pids(self) -> dict[str, int | None]:
         """Process ids of the scheduler (if this lab started it) and every worker."""
@@ -166,17 +182,23 @@ def write_coordinator_config(
             for name, e in readers.items()
         },
     }
-    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    # It holds the readers' credentials: the owner's only.
+    write_private_text(path, json.dumps(config, indent=2))
 
 
 class CoordinatorProcess(ReadyFileProcess):
     """``python -m lakeproof.refcluster`` serving the query API on a loopback port."""
 
-    def __init__(self, log_dir: Path, start_timeout: float = 30.0):
+    def __init__(self, log_dir: Path, start_timeout: float = 30.0, scratch_root: Path | None = None):
         self.config_path = log_dir / "coordinator.json"
         args = ["--config", str(self.config_path)]
         super().__init__(
-            "coordinator", "lakeproof.refcluster", args, log_dir / "coordinator.log", start_timeout
+            "coordinator",
+            "lakeproof.refcluster",
+            args,
+            log_dir / "coordinator.log",
+            start_timeout,
+            env=scratch_env(scratch_root),
         )
 
     @property

@@ -7,7 +7,7 @@ validated by a pydantic model, and the first problem is reported as
 """
 
 from lakeproof.specfile.document import SpecDocument, load_document
-from lakeproof.specfile.messages import FieldError, Loc, Problem, first_problem
+from lakeproof.specfile.messages import FieldError, Loc, Problem, first_problem, unknown_name
 from lakeproof.specfile.model import SpecModel, reject_duplicate_names
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "first_problem",
     "load_document",
     "reject_duplicate_names",
+    "unknown_name",
 ]

@@ -56,6 +56,11 @@ def load_document(
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read {kind} {path}: {error.strerror}; check the path") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not a text file (byte 0x{error.object[error.start]:02x} at offset {error.start} "
+            f"is not UTF-8); a {kind} is a YAML file"
+        ) from None
     tree = _parse_yaml(path, text)
     if not isinstance(tree, CommentedMap):
         raise ConfigError(f"{path}:1: a {kind} is a mapping ({shape})")
@@ -76,7 +81,8 @@ def _parse_yaml(path: Path, text: str) -> Any:
             "(indentation, quoting, brackets, repeated keys)"
         ) from None
     except YAMLError as error:
-        raise ConfigError(f"{path}: YAML error: {error}") from None
+        # Errors without a mark (a control character, say) span lines: keep the message one line.
+        raise ConfigError(f"{path}: YAML error: {' '.join(str(error).split())}") from None
 
 
 def _plain(node: Any) -> Any:

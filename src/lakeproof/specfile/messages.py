@@ -10,6 +10,7 @@ import typing
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 Loc = tuple[str | int, ...]
 
@@ -51,8 +52,8 @@ class Problem:
 
 def first_problem(error: ValidationError, root: type[BaseModel]) -> Problem:
     """Describe the first error of `error`, raised while validating `root`."""
-    details = error.errors()
-    detail = details[0]
+    details = _real_problems(error.errors())
+    detail = _misspelt_field(details) or details[0]
     loc: Loc = tuple(detail["loc"])
     ctx = detail.get("ctx") or {}
     cause = ctx.get("error")
@@ -73,13 +74,46 @@ def first_problem(error: ValidationError, root: type[BaseModel]) -> Problem:
     return Problem(loc, message, len(details) - 1)
 
 
+def _real_problems(details: list[ErrorDetails]) -> list[ErrorDetails]:
+    """The errors without pydantic's echoes: a tuple whose item failed also reports itself as
+    too short ("at least 1 item after validation, not 0"), which is not a second problem."""
+    failed = [tuple(detail["loc"]) for detail in details]
+    return [
+        detail
+        for detail in details
+        if not (
+            detail["type"] == "too_short"
+            and any(
+                loc[: len(detail["loc"])] == tuple(detail["loc"]) and loc != tuple(detail["loc"])
+                for loc in failed
+            )
+        )
+    ]
+
+
+def _misspelt_field(details: list[ErrorDetails]) -> ErrorDetails | None:
+    """An unknown field that is a typo of a missing one (``colums`` for ``columns``): the real problem."""
+    missing = {tuple(d["loc"]) for d in details if d["type"] == "missing"}
+    for detail in details:
+        loc = tuple(detail["loc"])
+        if detail["type"] == "extra_forbidden" and loc:
+            siblings = [str(other[-1]) for other in missing if other[:-1] == loc[:-1]]
+            if difflib.get_close_matches(str(loc[-1]), siblings, n=1):
+                return detail
+    return None
+
+
 def _unknown_field(name: str, model: type[BaseModel] | None) -> str:
     if model is None:
         return f"unknown field {name!r}; remove it"
-    allowed = list(model.model_fields)
+    return unknown_name(name, list(model.model_fields), "field")
+
+
+def unknown_name(name: str, allowed: list[str], what: str) -> str:
+    """``unknown field 'nmae' (did you mean 'name'?); allowed fields: ...`` for a ``what`` (field, pragma)."""
     close = difflib.get_close_matches(name, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown field {name!r}{hint}; allowed fields: {', '.join(allowed)}"
+    return f"unknown {what} {name!r}{hint}; allowed {what}s: {', '.join(allowed)}"
 
 
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
