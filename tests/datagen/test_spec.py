@@ -137,6 +137,36 @@ BAD_SPECS = {
         7,
         "columns[1].name: String should match pattern",
     ),
+    "cut plan below the minimum split size": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 512, pad_column: label}\n",
+        6,
+        "text.cuts.split_size: Input should be greater than or equal to 1024",
+    ),
+    "cut plan padding a number": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: qty}\n",
+        6,
+        "text.cuts.pad_column: pad_column 'qty' must name a string column (string columns: label)",
+    ),
+    "unknown cut kind": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label, kinds: [record_start, mid_record]}\n",
+        6,
+        "text.cuts.kinds[1]: Input should be 'record_start', 'before_record_start',",
+    ),
+    "unknown line ending": (
+        "files: 2\n",
+        "files: 2\ntext: {line_endings: [lf, cr]}\n",
+        5,
+        "text.line_endings[1]: Input should be 'lf' or 'crlf' (got 'cr')",
+    ),
+    "text options without a text format": (
+        "files: 2\n",
+        "files: 2\nformats: [parquet]\ntext: {file_endings: [none]}\n",
+        6,
+        "text: text options shape CSV and NDJSON files; add csv or ndjson to formats",
+    ),
     "bad csv delimiter": (
         "files: 2\n",
         "files: 2\ncsv: {delimiter: ';;'}\n",

@@ -1,15 +1,17 @@
 """Write tables as objects of each format to a sink, and describe them in a manifest."""
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 import pyarrow as pa
 
 from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode_files, format_schema
 from lakeproof.datagen.generate import generate_tables
-from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo
+from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo, TextLayout
 from lakeproof.datagen.sinks import Sink
-from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions
+from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions, TextOptions
+from lakeproof.datagen.textlayout import TEXT_FORMATS, lay_out_text
 from lakeproof.datagen.types import duckdb_type, type_name
 
 
@@ -27,14 +29,26 @@ def write_tables(
     parquet: ParquetOptions | None = None,
     csv: CsvOptions | None = None,
     seed: int | None = None,
+    text: TextOptions | None = None,
 ) -> Manifest:
-    """Encode each table (one per file) in each format, store it in `sink`, and return the manifest."""
+    """Encode each table (one per file) in each format, store it in `sink`, and return the manifest.
+
+    ``text`` shapes the CSV and NDJSON files (`lakeproof.datagen.textlayout`); without it they
+    are written as `encode` writes them.
+    """
     if not tables:
         raise ValueError(f"dataset {dataset!r} has no tables to write; pass at least one (it may be empty)")
     csv = csv or CsvOptions()
     objects = []
     for fmt in formats:
-        bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
+        layouts: list[TextLayout | None] = [None] * len(tables)
+        if text is not None and text != TextOptions() and fmt in TEXT_FORMATS:
+            kinds = itertools.cycle(text.cuts.kinds if text.cuts else ("record_start",))
+            shaped = [lay_out_text(table, fmt, csv, text, index, kinds) for index, table in enumerate(tables)]
+            bodies = [body for body, _ in shaped]
+            layouts = [layout for _, layout in shaped]
+        else:
+            bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
             key = object_key(dataset, fmt, index)
             objects.append(
@@ -45,6 +59,7 @@ def write_tables(
                     size=len(body),
                     rows=table.num_rows,
                     sha256=hashlib.sha256(body).hexdigest(),
+                    text=layouts[index],
                 )
             )
     schema = tables[0].schema
@@ -70,6 +85,7 @@ def write_dataset(spec: DatasetSpec, sink: Sink) -> Manifest:
         parquet=spec.parquet,
         csv=spec.csv,
         seed=spec.seed,
+        text=spec.text,
     )
 
 
