@@ -39,14 +39,14 @@ from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
-from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Placement
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
 from lakeproof.refcluster.errors import (
     BadRequestError,
     NodeFailureError,
     QueryCancelledError,
     QueryTimeoutError,
 )
-from lakeproof.refcluster.model import FileInfo, RetryPolicy, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitGroup, SplitStats
 from lakeproof.refcluster.node import (
     NodeResult,
     NodeTask,
@@ -152,6 +152,7 @@ class Engine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
+        self._memory = Memory()  # filled only by defects that keep metadata across queries
         if config.defects:
             _log.warning(
                 "DELIBERATE ENGINE DEFECTS ACTIVE (answers will be wrong): %s", sorted(config.defects.names)
@@ -275,15 +276,22 @@ class Engine:
         Listings, footers and headers of all sources are read side by side (each read is mostly
         waiting), and once per query: a self-join lists its glob and reads its footers once.
         """
+        defects = self.config.defects
         reader = ObjectReader(
-            self.config.readers[COORDINATOR], self.retry_policy(pragma), deadline, SplitStats(-1)
+            self.config.readers[COORDINATOR],
+            self.retry_policy(pragma),
+            deadline,
+            SplitStats(-1),
+            footer_bytes=defects.footer_cache(self._memory),
         )
         globs = list(
             dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
         )
-        listed = dict(
-            zip(globs, self._metadata_pool.map(lambda glob: reader.list_objects(*glob), globs), strict=True)
-        )
+
+        def list_glob(glob: tuple[str, Format]) -> list[FileInfo]:
+            return defects.listing(self._memory, glob, lambda: reader.list_objects(*glob))
+
+        listed = dict(zip(globs, self._metadata_pool.map(list_glob, globs), strict=True))
         files_of = {
             source.index: [file for uri in source.uris for file in listed[uri, source.format]]
             for source in analysis.sources
@@ -440,7 +448,7 @@ class Engine:
                     source.index,
                     source.format,
                     source.function,
-                    source.options_sql,
+                    self.config.defects.scan_options(source.format, source.options_sql),
                     self.config.defects.scan_columns(source.columns),
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
@@ -452,7 +460,9 @@ class Engine:
                     },
                 )
             )
-        return NodeTask(node, self._reader(node), tuple(works), self.retry_policy(pragma), deadline)
+        return NodeTask(
+            node, self._reader(node), tuple(works), self.retry_policy(pragma), deadline, self.config.defects
+        )
 
     @property
     def client(self) -> Any:

@@ -28,9 +28,10 @@ import pyarrow.parquet as pq
 
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import QueryCancelledError
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
-from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
+from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
 
 SPLITS_TABLE = "__splits"
 """The relation name node SQL reads its splits' rows from."""
@@ -85,6 +86,7 @@ class NodeTask:
     works: tuple[ScanWork, ...]
     policy: RetryPolicy
     deadline: float
+    defects: Defects = NO_DEFECTS  # deliberate defects of the reading, for honesty tests only
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class _Fetch:
         if self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
-            path.write_bytes(read_text_split(reader, split))
+            path.write_bytes(self.task.defects.read_text_split(reader, split))
         return path
 
 
