@@ -67,7 +67,7 @@ from lakeproof.datagen.spec import (
     SizeSkew,
 )
 from lakeproof.datagen.tpch import tpch_answer, tpch_query, tpch_query_over, tpch_tables, write_tpch
-from lakeproof.datagen.write import write_dataset, write_tables
+from lakeproof.datagen.write import free_file_index, write_dataset, write_file, write_tables
 
 __all__ = [
     "FORMATS",
@@ -87,6 +87,7 @@ __all__ = [
     "encode",
     "file_row_counts",
     "format_schema",
+    "free_file_index",
     "generate_table",
     "generate_tables",
     "load_spec",
@@ -95,6 +96,7 @@ __all__ = [
     "tpch_query_over",
     "tpch_tables",
     "write_dataset",
+    "write_file",
     "write_tables",
     "write_tpch",
 ]

@@ -4,6 +4,8 @@ Tests assert against the manifest (row counts, which objects exist) and read the
 through it (`glob`, `duckdb_scan`), so how each format was written is recorded here once.
 """
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
 from lakeproof.datagen.encode import EXTENSIONS
@@ -71,6 +73,17 @@ class Manifest(_Record):
     def objects_of(self, fmt: Format) -> tuple[ObjectInfo, ...]:
         """The objects of one format, in file order."""
         return tuple(obj for obj in self.objects if obj.format == fmt)
+
+    def with_objects(self, added: Sequence[ObjectInfo] = (), removed: Sequence[str] = ()) -> "Manifest":
+        """This manifest after objects were written (new keys, or new versions of known keys) or
+        deleted (``removed`` keys); total rows follow the first format, as every change touches
+        each format alike."""
+        replaced = {obj.key for obj in added} | set(removed)
+        kept = [obj for obj in self.objects if obj.key not in replaced]
+        objects = sorted([*kept, *added], key=lambda obj: (self.formats.index(obj.format), obj.key))
+        first = self.formats[0]
+        total = sum(obj.rows for obj in objects if obj.format == first)
+        return self.model_copy(update={"objects": tuple(objects), "total_rows": total})
 
     def glob(self, fmt: Format) -> str:
         """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
