@@ -1,0 +1,130 @@
+"""The text edge cases and the freshness suite fail, for the right reason, when the engine is wrong.
+
+Text edge cases (``data/specs/text_edges.yaml`` over ``data/datasets/text_edges.yaml``: 600
+records, ids 0..599, in six files per format, two of them without a final newline and three with
+CRLF line ends) run in the query spec suite, selected by name. The freshness suite
+(``suites/equivalence/freshness.robot``) changes the objects under a glob between two queries.
+
+Before these checks existed, no dataset had a file without a final newline or with CRLF, no split
+cut was placed on a record start, and no suite changed an object under a glob it had queried:
+``drop_unterminated_last_record`` passed the whole query spec catalogue, and ``stale_listing``
+was caught only because a fault test found no LIST request to fault.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lakeproof.datagen import LocalSink, Manifest, load_spec, write_dataset
+
+from .runner import REPO, run_suite
+
+SPECS = ["suites/equivalence/query_specs.robot"]
+FRESHNESS = ["suites/equivalence/freshness.robot"]
+COUNT_CUT = "Every text edge record is read once, CSV cut into splits"
+WHOLE = "Every text edge value reads back from whole CSV files"
+ROWS = 600  # rows: 600 in data/datasets/text_edges.yaml
+ADDED = "An object added under a queried glob is read"
+DELETED = "A deleted object is no longer read"
+OVERWRITTEN = "An overwritten object is read with its new contents and footer"
+
+
+def select(*names: str) -> dict[str, str]:
+    """Robot variables that make DataDriver generate only the named tests."""
+    return {"DYNAMICTESTS": "|".join(f"Query Specs.{name}" for name in names)}
+
+
+@pytest.fixture(scope="module")
+def text_edges(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
+    spec = load_spec(REPO / "data" / "datasets" / "text_edges.yaml")
+    return write_dataset(spec, LocalSink(Path(tmp_path_factory.mktemp("text_edges"))))
+
+
+def counted(message: str, fmt: str) -> set[int]:
+    """The row counts the engine gave for ``fmt`` in a spec failure, over the runs it lists.
+
+    A count case shows the wrong row, ``expected (600, ...), got (598, ...)``; a case comparing
+    whole rows shows ``expected 600 rows, got 598``.
+    """
+    found = re.findall(
+        rf"{fmt}/\w+: differs from the oracle: results differ: (?:1 row missing, 1 extra row: "
+        rf"expected \({ROWS}, [^)]*\), got \((\d+),|expected {ROWS} rows, got (\d+);)",
+        message,
+    )
+    return {int(count or rows) for count, rows in found}
+
+
+def test_the_text_edge_counts_pass_on_a_correct_engine() -> None:
+    run = run_suite(SPECS, [], variables=select(COUNT_CUT, WHOLE))
+    assert run.rc == 0, run.describe()
+    assert sorted(run.passed) == sorted([COUNT_CUT, WHOLE]), run.describe()
+
+
+def test_a_dropped_unterminated_last_record_fails_the_counts(text_edges: Manifest) -> None:
+    unterminated = {
+        fmt: sum(1 for obj in text_edges.objects_of(fmt) if obj.text and obj.text.file_ending == "none")
+        for fmt in text_edges.formats
+    }
+    assert unterminated == {"csv": 2, "ndjson": 2}
+    run = run_suite(SPECS, ["drop_unterminated_last_record"], variables=select(COUNT_CUT, WHOLE))
+    assert not run.passed, run.describe()
+    for case in (COUNT_CUT, WHOLE):
+        message = run.failures[case]
+        # Both formats under the four strategies (the oracle, two more runs, stays right).
+        assert message.startswith(f"{case}: 8 of 10 runs wrong"), message
+        # Shown for the first three wrong runs: CSV under three strategies, whole files or cut.
+        assert counted(message, "csv") == {ROWS - unterminated["csv"]}, message
+
+
+def test_a_record_skipped_at_a_cut_fails_the_split_reads_only(text_edges: Manifest) -> None:
+    on_record_start = {
+        fmt: sum(
+            1
+            for obj in text_edges.objects_of(fmt)
+            if obj.text
+            for cut in obj.text.cuts
+            if cut.kind == "record_start"
+        )
+        for fmt in text_edges.formats
+    }
+    run = run_suite(SPECS, ["skip_record_at_cut"], variables=select(COUNT_CUT, WHOLE))
+    cut, whole = run.failures[COUNT_CUT], run.failures[WHOLE]
+    # Whole CSV files have no cut: only NDJSON, always cut, fails there.
+    assert counted(cut, "csv") == {ROWS - on_record_start["csv"]}, cut
+    assert "csv/" not in whole, whole
+    assert counted(whole, "ndjson") == {ROWS - on_record_start["ndjson"]}, whole
+
+
+def test_lf_only_csv_parsing_loses_the_crlf_files() -> None:
+    run = run_suite(SPECS, ["csv_lf_line_ends_only"], variables=select(COUNT_CUT))
+    message = run.failures[COUNT_CUT]
+    assert message.startswith(f"{COUNT_CUT}: 4 of 10 runs wrong"), message  # CSV under each strategy
+    assert counted(message, "csv") == {ROWS // 2}, message  # three of six files end lines with CRLF
+    assert "ndjson/" not in message, message
+
+
+def test_the_freshness_suite_passes_on_a_correct_engine() -> None:
+    run = run_suite(FRESHNESS, [])
+    assert run.rc == 0, run.describe()
+    assert sorted(run.passed) == sorted([ADDED, DELETED, OVERWRITTEN]), run.describe()
+
+
+@pytest.mark.parametrize("test", [ADDED, DELETED, OVERWRITTEN])
+def test_a_stale_listing_misses_every_change(test: str) -> None:
+    run = run_suite(FRESHNESS, ["stale_listing"], tests=[test])
+    # The first strategy's second query, after the change, still sees the first listing.
+    assert run.failures[test].startswith("coordinator_only: results differ: 1 row missing, 1 extra row"), (
+        run.describe()
+    )
+
+
+def test_a_stale_parquet_footer_fails_the_overwrite_only() -> None:
+    run = run_suite(FRESHNESS, ["stale_parquet_footer"])
+    assert sorted(run.passed) == sorted([ADDED, DELETED]), run.describe()
+    message = run.failures[OVERWRITTEN]
+    # The old footer points at column chunks the new object does not have where it says.
+    assert message.startswith("the engine refused the query: "), message
+    assert message.endswith("[internal_exception, HTTP 500]"), message
