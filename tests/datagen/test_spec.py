@@ -155,6 +155,12 @@ BAD_SPECS = {
         6,
         "text.cuts.kinds[1]: Input should be 'record_start', 'before_record_start',",
     ),
+    "repeated cut kind": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label, kinds: [record_start, record_start]}\n",
+        6,
+        "text.cuts.kinds: kinds ['record_start', 'record_start'] repeat a kind; list each once",
+    ),
     "unknown line ending": (
         "files: 2\n",
         "files: 2\ntext: {line_endings: [lf, cr]}\n",

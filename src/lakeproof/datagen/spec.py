@@ -7,7 +7,7 @@ is an error, not a silently ignored setting. Checks that involve several fields 
 """
 
 import math
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import pyarrow as pa
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -32,6 +32,15 @@ DEFAULT_MAX_ITEMS = 4
 SpecValue = object
 
 INT32_MAX = 2**31 - 1
+
+_Named = TypeVar("_Named", bound=str)
+
+
+def _listed_once(values: tuple[_Named, ...], field: str, item: str) -> tuple[_Named, ...]:
+    """``values`` if none repeats; else a ValueError naming the list (pydantic adds the field)."""
+    if len(set(values)) != len(values):
+        raise ValueError(f"{field} {list(values)} repeat a {item}; list each once")
+    return values
 
 
 class ParquetOptions(SpecModel):
@@ -87,9 +96,7 @@ class CutPlan(SpecModel):
     @field_validator("kinds")
     @classmethod
     def _no_repeated_kinds(cls, value: tuple[CutKind, ...]) -> tuple[CutKind, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"kinds {list(value)} repeat a kind; list each once")
-        return value
+        return _listed_once(value, "kinds", "kind")
 
 
 class TextOptions(SpecModel):
@@ -244,9 +251,7 @@ class DatasetSpec(SpecModel):
     @field_validator("formats")
     @classmethod
     def _no_repeats(cls, value: tuple[Format, ...]) -> tuple[Format, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"formats {list(value)} repeat a format; list each once")
-        return value
+        return _listed_once(value, "formats", "format")
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatasetSpec":
