@@ -157,7 +157,8 @@ BAD_SPECS = {
     ),
     "repeated cut kind": (
         "files: 2\n",
-        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label, kinds: [record_start, record_start]}\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label,"
+        " kinds: [record_start, record_start]}\n",
         6,
         "text.cuts.kinds: kinds ['record_start', 'record_start'] repeat a kind; list each once",
     ),

@@ -15,6 +15,7 @@ import pytest
 from lakeproof.datagen import LocalSink, Manifest, load_spec, write_dataset
 from lakeproof.datagen.manifest import Cut, ObjectInfo
 from lakeproof.datagen.spec import CUT_KINDS
+from lakeproof.errors import ConfigError
 
 from .helpers import DATASETS
 
@@ -160,3 +161,17 @@ def test_the_same_spec_writes_the_same_bytes(manifest: Manifest, tmp_path: Path)
     again = write_dataset(load_spec(DATASETS / "text_edges.yaml"), LocalSink(tmp_path))
     assert [obj.sha256 for obj in again.objects] == [obj.sha256 for obj in manifest.objects]
     assert [obj.text for obj in again.objects] == [obj.text for obj in manifest.objects]
+
+
+def test_records_too_long_for_the_split_size_are_refused(tmp_path: Path) -> None:
+    text = (
+        "name: long\nseed: 1\nrows: 4\nformats: [ndjson]\n"
+        "text: {cuts: {split_size: 1024, pad_column: note}}\n"
+        f"columns:\n  - {{name: note, type: string, choices: [{'y' * 1500}]}}\n"
+    )
+    path = tmp_path / "long.yaml"
+    path.write_text(text)
+    with pytest.raises(
+        ConfigError, match=r"^cannot place a cut at byte 1024: records are too long for split_size"
+    ):
+        write_dataset(load_spec(path), LocalSink(tmp_path / "out"))
