@@ -25,8 +25,9 @@ before the cut (appending ``x``, which every encoding writes as one byte) until 
 Kinds repeat in order over the cuts of the whole dataset (file after file). A record that holds
 a cut's anchor gets a fixed pad value; the values of other columns are left alone. Records
 before a placed cut never change again, so every cut stays where it was put; each placement is
-checked against the final bytes. Rows are encoded one by one with the same encoders as whole
-files (``encode``): a file is its header and the rows' bytes, one after the other.
+checked against the final bytes. A file starts as ``encode`` writes it, taken apart into its
+header and records; a record whose pad value changes is encoded again on its own, which gives
+the bytes it would have in the whole file.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from lakeproof.datagen.encode import encode, encode_files
+from lakeproof.datagen.encode import encode
 from lakeproof.datagen.manifest import Cut, TextLayout
 from lakeproof.datagen.spec import CsvOptions, CutKind, CutPlan, FileEnding, Format, LineEnding, TextOptions
 from lakeproof.errors import ConfigError
@@ -68,15 +69,15 @@ class _Rows:
     csv: CsvOptions
     eol: bytes
     pad: str
+    plain: bytes  # the file as `encode` writes it
     header: bytes = b""
     rows: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        rows_only = CsvOptions(header=False, delimiter=self.csv.delimiter)
+        records = [self._line_end(record) for record in _records(self.plain, self.fmt)]
         if self.fmt == "csv" and self.csv.header:
-            self.header = self._line_end(encode(self.table.slice(0, 0), "csv", csv=self.csv))
-        slices = [self.table.slice(index, 1) for index in range(self.table.num_rows)]
-        self.rows = [self._line_end(body) for body in encode_files(slices, self.fmt, csv=rows_only)]
+            self.header, records = records[0], records[1:]
+        self.rows = records
 
     def _line_end(self, line: bytes) -> bytes:
         # The encoders end every record with one LF; values keep their own line breaks.
@@ -110,21 +111,42 @@ class _Rows:
         return body + self.eol
 
 
+def _records(body: bytes, fmt: Format) -> list[bytes]:
+    """Each record of an encoded file, with its LF: the same bytes as encoding its row alone.
+
+    An NDJSON record is one line. A CSV line break inside quotes is data: a record goes on
+    while the quotes it has opened (RFC 4180 doubles quotes inside a value) are not all closed.
+    """
+    lines = body.split(b"\n")[:-1]  # every record ends with LF
+    if fmt != "csv":
+        return [line + b"\n" for line in lines]
+    records: list[bytes] = []
+    pending: list[bytes] = []
+    for line in lines:
+        pending.append(line)
+        if sum(part.count(b'"') for part in pending) % 2 == 0:
+            records.append(b"\n".join(pending) + b"\n")
+            pending = []
+    return records
+
+
 def lay_out_text(
     table: pa.Table,
+    plain: bytes,
     fmt: Format,
     csv: CsvOptions,
     text: TextOptions,
     file_index: int,
     kinds: Iterator[CutKind],
 ) -> tuple[bytes, TextLayout]:
-    """The bytes of data file ``file_index`` in ``fmt`` shaped by ``text``, and what was done.
+    """The bytes of data file ``file_index`` (``table``, encoded ``plain``) in ``fmt`` shaped by
+    ``text``, and what was done.
 
     ``kinds`` yields the kind of each next cut; it is shared by the files of one dataset, so
     kinds keep cycling from one file to the next.
     """
     pad = text.cuts.pad_column if text.cuts else ""
-    rows = _Rows(table, fmt, csv, LINE_ENDINGS[text.line_ending(file_index)], pad)
+    rows = _Rows(table, fmt, csv, LINE_ENDINGS[text.line_ending(file_index)], pad, plain)
     ending = text.file_ending(file_index)
     cuts: list[Cut] = []
     if text.cuts is not None and table.num_rows:

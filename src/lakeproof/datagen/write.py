@@ -42,13 +42,15 @@ def write_tables(
     objects = []
     for fmt in formats:
         layouts: list[TextLayout | None] = [None] * len(tables)
+        bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
         if text is not None and text != TextOptions() and fmt in TEXT_FORMATS:
             kinds = itertools.cycle(text.cuts.kinds if text.cuts else ("record_start",))
-            shaped = [lay_out_text(table, fmt, csv, text, index, kinds) for index, table in enumerate(tables)]
+            shaped = [
+                lay_out_text(table, body, fmt, csv, text, index, kinds)
+                for index, (table, body) in enumerate(zip(tables, bodies, strict=True))
+            ]
             bodies = [body for body, _ in shaped]
             layouts = [layout for _, layout in shaped]
-        else:
-            bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
             key = object_key(dataset, fmt, index)
             objects.append(_store(sink, key, fmt, table.num_rows, body, layouts[index]))
