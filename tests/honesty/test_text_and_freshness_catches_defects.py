@@ -5,6 +5,9 @@ records, ids 0..599, in six files per format, two of them without a final newlin
 CRLF line ends) run in the query spec suite, selected by name. The freshness suite
 (``suites/equivalence/freshness.robot``) changes the objects under a glob between two queries.
 
+The stress suite's CSV and NDJSON files end their lines and themselves in the same ways, so its
+formulas catch a lost last record too.
+
 Before these checks existed, no dataset had a file without a final newline or with CRLF, no split
 cut was placed on a record start, and no suite changed an object under a glob it had queried:
 ``drop_unterminated_last_record`` passed the whole query spec catalogue, and ``stale_listing``
@@ -14,6 +17,7 @@ was caught only because a fault test found no LIST request to fault.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -112,13 +116,25 @@ def test_the_freshness_suite_passes_on_a_correct_engine() -> None:
     assert sorted(run.passed) == sorted([ADDED, DELETED, OVERWRITTEN]), run.describe()
 
 
-@pytest.mark.parametrize("test", [ADDED, DELETED, OVERWRITTEN])
+STALE_LISTING_FAILURES = {
+    # The first strategy's second query, after the change, still works from the first listing:
+    ADDED: r"coordinator_only: results differ: 1 row missing, 1 extra row",
+    DELETED: (
+        r"the engine refused the query: failed to read s3://lake/[^ ]+/fresh_objects/parquet/"
+        r"part-0000\.parquet after 1 attempt: 404 NoSuchKey \(not retried\)"
+    ),
+    OVERWRITTEN: (
+        r"the engine refused the query: s3://lake/[^ ]+/fresh_objects/parquet/part-0000\.parquet "
+        r"is not a Parquet file: no valid footer at its end"  # read where the old size says it ends
+    ),
+}
+
+
+@pytest.mark.parametrize("test", list(STALE_LISTING_FAILURES))
 def test_a_stale_listing_misses_every_change(test: str) -> None:
     run = run_suite(FRESHNESS, ["stale_listing"], tests=[test])
-    # The first strategy's second query, after the change, still sees the first listing.
-    assert run.failures[test].startswith("coordinator_only: results differ: 1 row missing, 1 extra row"), (
-        run.describe()
-    )
+    assert not run.passed, run.describe()
+    assert re.match(STALE_LISTING_FAILURES[test], run.failures[test]), run.describe()
 
 
 def test_a_stale_parquet_footer_fails_the_overwrite_only() -> None:
@@ -128,3 +144,17 @@ def test_a_stale_parquet_footer_fails_the_overwrite_only() -> None:
     # The old footer points at column chunks the new object does not have where it says.
     assert message.startswith("the engine refused the query: "), message
     assert message.endswith("[internal_exception, HTTP 500]"), message
+
+
+def test_the_stress_formulas_catch_a_dropped_unterminated_last_record() -> None:
+    spec = load_spec(REPO / "data" / "datasets" / "stress.yaml")
+    with tempfile.TemporaryDirectory() as directory:
+        manifest = write_dataset(spec, LocalSink(directory))
+    unterminated = sum(
+        1 for obj in manifest.objects_of("csv") if obj.rows and obj.text and obj.text.file_ending == "none"
+    )
+    assert unterminated > 0
+    test = "168 CSV files add up under every strategy"
+    run = run_suite(["suites/stress/tiny_files.robot"], ["drop_unterminated_last_record"], tests=[test])
+    expected = f"under coordinator_only: COUNT(*) is {spec.rows - unterminated:,}, expected T = {spec.rows:,}"
+    assert run.failures[test].startswith(expected), run.describe()
