@@ -17,6 +17,11 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
     file_weights: [1, 3, 10]   # optional: relative rows of the data files, repeated in order
                                #   (file 0 weighs 1, file 1 3, file 2 10, file 3 1, ...)
     empty_files: 1             # optional: extra zero-row files after the data files (default 0)
+    text:                      # optional: how CSV and NDJSON files end (see `textlayout`)
+      line_endings: [lf, crlf]                   # repeat over the data files (default [lf])
+      file_endings: [newline, none, blank_line]  # repeat likewise (default [newline])
+      cuts: {split_size: 1024, pad_column: note} # split cuts placed by construction (>= 1024);
+                               #   kinds: [record_start, ...] (default: every kind, in turn)
     columns:                   # at least one; names are identifiers, unique
       - name: id
         type: bigint           # int, bigint, double, decimal(p,s), string, bool, date, timestamp,
