@@ -242,3 +242,14 @@ def test_further_problems_are_counted_not_listed(write_spec: Callable[..., Path]
     path = write_spec(SMALL_SPEC.replace("rows: 1000", "rows: -1").replace("files: 2", "files: 0"))
     with pytest.raises(ConfigError, match=r"\(\+1 more problems\)$"):
         load_spec(path)
+
+
+def test_a_cut_plan_cannot_pad_a_column_with_nulls(write_spec: Callable[..., Path]) -> None:
+    text = SMALL_SPEC.replace("choices: [a, b]", "choices: [a, b], nulls: 0.1").replace(
+        "files: 2\n", "files: 2\ntext:\n  cuts:\n    split_size: 1024\n    pad_column: label\n"
+    )
+    path = write_spec(text)
+    with pytest.raises(
+        ConfigError, match=r"spec\.yaml:8: text\.cuts\.pad_column: pad_column 'label' must hold no NULLs"
+    ):
+        load_spec(path)

@@ -1,7 +1,7 @@
 """The text edge cases and the freshness suite fail, for the right reason, when the engine is wrong.
 
-Text edge cases (``data/specs/text_edges.yaml`` over ``data/datasets/text_edges.yaml``: 600
-records, ids 0..599, in six files per format, two of them without a final newline and three with
+Text edge cases (``data/specs/text_edges.yaml`` over ``data/datasets/text_edges.yaml``: 300
+records, ids 0..299, in six files per format, two of them without a final newline and three with
 CRLF line ends) run in the query spec suite, selected by name. The freshness suite
 (``suites/equivalence/freshness.robot``) changes the objects under a glob between two queries.
 
@@ -30,7 +30,7 @@ SPECS = ["suites/equivalence/query_specs.robot"]
 FRESHNESS = ["suites/equivalence/freshness.robot"]
 COUNT_CUT = "Every text edge record is read once, CSV cut into splits"
 WHOLE = "Every text edge value reads back from whole CSV files"
-ROWS = 600  # rows: 600 in data/datasets/text_edges.yaml
+ROWS = 300  # rows: 300 in data/datasets/text_edges.yaml
 ADDED = "An object added under a queried glob is read"
 DELETED = "A deleted object is no longer read"
 OVERWRITTEN = "An overwritten object is read with its new contents and footer"
@@ -50,8 +50,8 @@ def text_edges(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
 def counted(message: str, fmt: str) -> set[int]:
     """The row counts the engine gave for ``fmt`` in a spec failure, over the runs it lists.
 
-    A count case shows the wrong row, ``expected (600, ...), got (598, ...)``; a case comparing
-    whole rows shows ``expected 600 rows, got 598``.
+    A count case shows the wrong row, ``expected (300, ...), got (298, ...)``; a case comparing
+    whole rows shows ``expected 300 rows, got 298``.
     """
     found = re.findall(
         rf"{fmt}/\w+: differs from the oracle: results differ: (?:1 row missing, 1 extra row: "

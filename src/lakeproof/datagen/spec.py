@@ -308,6 +308,12 @@ class DatasetSpec(SpecModel):
                 ("text", "cuts", "pad_column"),
                 f"pad_column {cuts.pad_column!r} must name a string column (string columns: {strings})",
             )
+        if pad.nulls:
+            raise FieldError(
+                ("text", "cuts", "pad_column"),
+                f"pad_column {cuts.pad_column!r} must hold no NULLs: a NULL made a string grows by more"
+                " bytes than the characters added; remove nulls from it or pad another column",
+            )
 
     def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":
         """A copy with another row count or seed (e.g. the 1M-row benchmark), re-validated.
