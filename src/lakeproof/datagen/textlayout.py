@@ -84,9 +84,9 @@ class _Rows:
         return line[:-1] + self.eol
 
     def pad_value(self, index: int) -> str:
-        """The pad column's current value in row ``index`` (NULL reads as empty)."""
-        value = self.table.column(self.pad)[index].as_py()
-        return value if value is not None else ""
+        """The pad column's current value in row ``index`` (never NULL: the spec refuses that)."""
+        value: str = self.table.column(self.pad)[index].as_py()
+        return value
 
     def set_pad(self, index: int, value: str) -> None:
         """Give row ``index`` another pad value and re-encode it."""
