@@ -8,7 +8,7 @@ from pathlib import Path
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from lakeproof.datagen import Manifest
+from lakeproof.datagen import DatasetSpec, Manifest
 from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
@@ -53,6 +53,7 @@ class LabContext:
     lab: Lab | None = None
     started_by_suite: str | None = None
     datasets: dict[str, Manifest] = field(default_factory=dict)
+    specs: dict[str, DatasetSpec] = field(default_factory=dict)  # of the datasets made from a spec
     oracles: dict[str, Oracle] = field(default_factory=dict)
     tpch_scale_factor: float | None = None
 
@@ -78,6 +79,7 @@ class LabContext:
         """Stop the lab if one is running and forget its datasets and oracles."""
         lab, self.lab, self.started_by_suite = self.lab, None, None
         self.datasets.clear()
+        self.specs.clear()
         self.tpch_scale_factor = None
         for oracle in self.oracles.values():
             oracle.close()

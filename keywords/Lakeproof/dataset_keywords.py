@@ -9,7 +9,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from lakeproof.datagen import FORMATS, Format, Manifest, ObjectInfo, load_spec
+from lakeproof.datagen import FORMATS, DatasetSpec, Format, Manifest, ObjectInfo, free_file_index, load_spec
 from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_table
 
@@ -71,6 +71,7 @@ class DatasetKeywords:
             loaded = loaded.with_changes(rows=rows)
         manifest = self.context.require_lab().create_dataset(loaded)
         self.context.datasets[manifest.dataset] = manifest
+        self.context.specs[manifest.dataset] = loaded
         objects = len(manifest.objects)
         log_table(
             f"Dataset {manifest.dataset}: {manifest.total_rows} rows per format in {objects} objects",
@@ -78,6 +79,72 @@ class DatasetKeywords:
             [[obj.uri, obj.format, obj.rows, obj.size, obj.sha256[:12]] for obj in manifest.objects],
         )
         return manifest.model_dump(mode="json")
+
+    def _spec(self, dataset: str) -> DatasetSpec:
+        self._manifest(dataset)
+        spec = self.context.specs.get(dataset)
+        if spec is None:
+            raise AssertionError(
+                f"dataset {dataset!r} was not made from a spec (TPC-H?): its files cannot be rewritten"
+            )
+        return spec
+
+    def _written(self, dataset: str, objects: list[ObjectInfo], removed: list[str], what: str) -> None:
+        manifest = self._manifest(dataset).with_objects(objects, removed)
+        self.context.datasets[dataset] = manifest
+        log_table(
+            f"{what}; {dataset} now holds {manifest.total_rows} rows per format",
+            ["object", "format", "rows", "bytes"],
+            [[obj.uri, obj.format, obj.rows, obj.size] for obj in objects]
+            + [[key, "deleted", "", ""] for key in removed],
+        )
+
+    @keyword
+    def add_dataset_file(self, dataset: str, rows: int, seed: int = 1) -> int:
+        """Writes one more file of ``dataset`` in each of its formats, under the globs that read it.
+
+        The file holds ``rows`` rows drawn from the dataset's spec with ``seed`` (a sequence
+        column counts from 0 again) and takes the first free file number. The dataset's manifest
+        (`Get Dataset Manifest`, ``total_rows``) follows. Returns the new file's index.
+
+        Example:
+        | ${index}=    `Add Dataset File`    smoke    rows=120    seed=7
+        """
+        spec = self._spec(dataset)
+        index = free_file_index(self._manifest(dataset))
+        objects = self.context.require_lab().write_dataset_file(spec, index, rows=rows, seed=seed)
+        self._written(dataset, objects, [], f"Added file {index} of {rows} rows")
+        return index
+
+    @keyword
+    def overwrite_dataset_file(self, dataset: str, index: int, rows: int, seed: int = 1) -> None:
+        """Writes file ``index`` of ``dataset`` anew in each of its formats: same keys, other contents.
+
+        The new version holds ``rows`` rows drawn from the dataset's spec with ``seed``, so its
+        size, and for Parquet its row groups and footer, differ from the old one.
+
+        Example:
+        | `Overwrite Dataset File`    smoke    0    rows=450    seed=8
+        """
+        spec = self._spec(dataset)
+        for fmt in spec.formats:
+            self._object(dataset, fmt, index)
+        objects = self.context.require_lab().write_dataset_file(spec, index, rows=rows, seed=seed)
+        self._written(dataset, objects, [], f"Overwrote file {index} with {rows} rows")
+
+    @keyword
+    def delete_dataset_file(self, dataset: str, index: int) -> None:
+        """Deletes file ``index`` (in file order, as `Get Dataset Uri` counts) of ``dataset`` in each format.
+
+        Example:
+        | `Delete Dataset File`    smoke    1
+        """
+        manifest = self._manifest(dataset)
+        keys = [self._object(dataset, fmt, index).key for fmt in manifest.formats]
+        lab = self.context.require_lab()
+        for key in keys:
+            lab.delete_object(key)
+        self._written(dataset, [], keys, f"Deleted file {index}")
 
     @keyword("Create TPC-H Dataset")
     def create_tpch_dataset(

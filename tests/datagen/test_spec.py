@@ -137,6 +137,43 @@ BAD_SPECS = {
         7,
         "columns[1].name: String should match pattern",
     ),
+    "cut plan below the minimum split size": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 512, pad_column: label}\n",
+        6,
+        "text.cuts.split_size: Input should be greater than or equal to 1024",
+    ),
+    "cut plan padding a number": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: qty}\n",
+        6,
+        "text.cuts.pad_column: pad_column 'qty' must name a string column (string columns: label)",
+    ),
+    "unknown cut kind": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label, kinds: [record_start, mid_record]}\n",
+        6,
+        "text.cuts.kinds[1]: Input should be 'record_start', 'before_record_start',",
+    ),
+    "repeated cut kind": (
+        "files: 2\n",
+        "files: 2\ntext:\n  cuts: {split_size: 1024, pad_column: label,"
+        " kinds: [record_start, record_start]}\n",
+        6,
+        "text.cuts.kinds: kinds ['record_start', 'record_start'] repeat a kind; list each once",
+    ),
+    "unknown line ending": (
+        "files: 2\n",
+        "files: 2\ntext: {line_endings: [lf, cr]}\n",
+        5,
+        "text.line_endings[1]: Input should be 'lf' or 'crlf' (got 'cr')",
+    ),
+    "text options without a text format": (
+        "files: 2\n",
+        "files: 2\nformats: [parquet]\ntext: {file_endings: [none]}\n",
+        6,
+        "text: text options shape CSV and NDJSON files; add csv or ndjson to formats",
+    ),
     "bad csv delimiter": (
         "files: 2\n",
         "files: 2\ncsv: {delimiter: ';;'}\n",
@@ -222,3 +259,12 @@ def test_a_misspelt_required_field_is_named_as_the_typo(write_spec: Callable[...
     assert str(caught.value).startswith(
         f"{path}:5: colums: unknown field 'colums' (did you mean 'columns'?); allowed fields: name,"
     )
+def test_a_cut_plan_cannot_pad_a_column_with_nulls(write_spec: Callable[..., Path]) -> None:
+    text = SMALL_SPEC.replace("choices: [a, b]", "choices: [a, b], nulls: 0.1").replace(
+        "files: 2\n", "files: 2\ntext:\n  cuts:\n    split_size: 1024\n    pad_column: label\n"
+    )
+    path = write_spec(text)
+    with pytest.raises(
+        ConfigError, match=r"spec\.yaml:8: text\.cuts\.pad_column: pad_column 'label' must hold no NULLs"
+    ):
+        load_spec(path)

@@ -6,10 +6,12 @@ import duckdb
 import pytest
 
 from lakeproof.errors import ConfigError
-from lakeproof.refcluster.defects import DEFECTS, NO_DEFECTS, Defects
-from lakeproof.refcluster.model import QueryShape, RetryPolicy
+from lakeproof.refcluster.defects import DEFECTS, NO_DEFECTS, Defects, Glob, Memory
+from lakeproof.refcluster.model import FileInfo, QueryShape, RetryPolicy, Split
 from lakeproof.refcluster.strategies import assign
 from lakeproof.refcluster.synthetic import plan_synthetic
+
+from .memory_reader import MemoryReader
 
 SCAN = QueryShape(aggregation=False, topn=False, limit=None, filter=False)
 
@@ -80,3 +82,54 @@ def test_synthetic_plans_show_the_distribution_defects() -> None:
     assert sum(dropped["node_loads"]) == 5 + 6
     assert [group["id"] for group in duplicated["groups"]] == [0, 1, 2, 0]
     assert sum(duplicated["node_loads"]) == 5 + 6 + 7 + 5
+
+
+def test_stale_listing_keeps_the_first_listing_of_a_glob() -> None:
+    listings = iter([[FileInfo("s3://lake/t/a.csv", "csv", 5)], []])
+    memory = Memory()
+    stale = Defects.parse(["stale_listing"])
+    glob: Glob = ("s3://lake/t/*.csv", "csv")
+    first = stale.listing(memory, glob, lambda: next(listings))
+    assert stale.listing(memory, glob, lambda: next(listings)) == first
+    assert NO_DEFECTS.listing(Memory(), glob, lambda: next(listings)) == []
+
+
+def test_stale_parquet_footer_shares_the_footers_across_queries() -> None:
+    memory = Memory()
+    assert NO_DEFECTS.footer_cache(memory) is None
+    assert Defects.parse(["stale_parquet_footer"]).footer_cache(memory) is memory.footers
+
+
+TEXT = b'{"a":1}\n{"a":2}\n{"a":3}'
+URI = "s3://lake/t/f.ndjson"
+
+
+def split_at(offset: int) -> Split:
+    return Split(
+        id=1, uri=URI, format="ndjson", offset=offset, length=len(TEXT) - offset, file_size=len(TEXT)
+    )
+
+
+def test_drop_unterminated_last_record_loses_the_last_record_only() -> None:
+    defective = Defects.parse(["drop_unterminated_last_record"])
+    assert NO_DEFECTS.read_text_split(MemoryReader({URI: TEXT}), split_at(0)) == TEXT
+    assert defective.read_text_split(MemoryReader({URI: TEXT}), split_at(0)) == b'{"a":1}\n{"a":2}\n'
+    terminated = TEXT + b"\n"
+    whole = Split(id=0, uri=URI, format="ndjson", offset=0, length=len(terminated), file_size=len(terminated))
+    assert defective.read_text_split(MemoryReader({URI: terminated}), whole) == terminated
+
+
+def test_skip_record_at_cut_loses_a_record_starting_on_the_cut() -> None:
+    defective = Defects.parse(["skip_record_at_cut"])
+    second = TEXT.index(b'{"a":2}')
+    assert NO_DEFECTS.read_text_split(MemoryReader({URI: TEXT}), split_at(second)) == TEXT[second:]
+    assert defective.read_text_split(MemoryReader({URI: TEXT}), split_at(second)) == b'{"a":3}'
+    # A cut anywhere else is read as a correct reader reads it.
+    assert defective.read_text_split(MemoryReader({URI: TEXT}), split_at(second + 2)) == b'{"a":3}'
+
+
+def test_csv_lf_line_ends_only_pins_the_line_end_of_csv_scans() -> None:
+    defective = Defects.parse(["csv_lf_line_ends_only"])
+    assert defective.scan_options("csv", "header=true") == "header=true, new_line='\\n'"
+    assert defective.scan_options("ndjson", "format='newline_delimited'") == "format='newline_delimited'"
+    assert NO_DEFECTS.scan_options("csv", "header=true") == "header=true"

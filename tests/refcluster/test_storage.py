@@ -65,7 +65,7 @@ def read_split(
 def byte_range_splits(uri: str, file_format: Format, data: bytes, cuts: Sequence[int]) -> list[Split]:
     """Splits covering ``data`` cut at ``cuts``, with the CSV header on those not at offset 0."""
     bounds = sorted({0, len(data), *(cut for cut in cuts if 0 < cut < len(data))})
-    header = data.split(b"\n", 1)[0].decode() if file_format == "csv" and data else None
+    header = data.split(b"\n", 1)[0].decode() + "\n" if file_format == "csv" and data else None
     return [
         Split(
             id=index,
@@ -86,7 +86,7 @@ def reassemble(reader: RangeReader, splits: Sequence[Split]) -> list[bytes]:
     for split in splits:
         piece = read_text_split(reader, split)
         if split.header is not None:
-            prefix = split.header.encode() + b"\n"
+            prefix = split.header.encode()
             assert piece.startswith(prefix)
             piece = piece[len(prefix) :]
         pieces.append(piece)
@@ -136,8 +136,18 @@ def test_a_split_starting_exactly_at_a_record_keeps_it() -> None:
 def test_a_csv_split_without_records_still_has_its_header() -> None:
     data = b"a,b\n" + b"1," + b"x" * 50 + b"\n"
     uri = "s3://lake/t/f.csv"
-    split = Split(id=1, uri=uri, format="csv", offset=10, length=5, file_size=len(data), header="a,b")
+    split = Split(id=1, uri=uri, format="csv", offset=10, length=5, file_size=len(data), header="a,b\n")
     assert read_text_split(MemoryReader({uri: data}), split) == b"a,b\n"
+
+
+def test_a_csv_split_of_a_crlf_file_gets_the_header_with_crlf() -> None:
+    data = b'a,b\r\n1,"x"\r\n2,"y"\r\n'
+    uri = "s3://lake/t/f.csv"
+    reader = MemoryReader({uri: data})
+    header = csv_header(reader, FileInfo(uri, "csv", len(data)))
+    second = data.index(b"2,")
+    split = Split(id=1, uri=uri, format="csv", offset=second, length=4, file_size=len(data), header=header)
+    assert read_text_split(reader, split) == b'a,b\r\n2,"y"\r\n'
 
 
 def test_a_split_of_unknown_size_reads_the_whole_file() -> None:
@@ -162,11 +172,14 @@ def test_a_long_record_is_finished_with_growing_reads() -> None:
 @pytest.mark.parametrize(
     ("data", "header"),
     [
-        (b"id,name\n1,a\n", "id,name"),
-        (b"id,name\r\n1,a\r\n", "id,name"),
+        (b"id,name\n1,a\n", "id,name\n"),
+        (b"id,name\r\n1,a\r\n", "id,name\r\n"),
         (b"only,a,header", "only,a,header"),
         (b"", None),
-        (b",".join(b"c%d" % n for n in range(3000)) + b"\n1\n", ",".join(f"c{n}" for n in range(3000))),
+        (
+            b",".join(b"c%d" % n for n in range(3000)) + b"\n1\n",
+            ",".join(f"c{n}" for n in range(3000)) + "\n",
+        ),
     ],
     ids=["lf", "crlf", "no-newline", "empty", "longer-than-a-scan"],
 )

@@ -17,6 +17,11 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
     file_weights: [1, 3, 10]   # optional: relative rows of the data files, repeated in order
                                #   (file 0 weighs 1, file 1 3, file 2 10, file 3 1, ...)
     empty_files: 1             # optional: extra zero-row files after the data files (default 0)
+    text:                      # optional: how CSV and NDJSON files end (see `textlayout`)
+      line_endings: [lf, crlf]                   # repeat over the data files (default [lf])
+      file_endings: [newline, none, blank_line]  # repeat likewise (default [newline])
+      cuts: {split_size: 1024, pad_column: note} # split cuts placed by construction (>= 1024);
+                               #   kinds: [record_start, ...] (default: every kind, in turn)
     columns:                   # at least one; names are identifiers, unique
       - name: id
         type: bigint           # int, bigint, double, decimal(p,s), string, bool, date, timestamp,
@@ -67,7 +72,7 @@ from lakeproof.datagen.spec import (
     SizeSkew,
 )
 from lakeproof.datagen.tpch import tpch_answer, tpch_query, tpch_query_over, tpch_tables, write_tpch
-from lakeproof.datagen.write import write_dataset, write_tables
+from lakeproof.datagen.write import free_file_index, write_dataset, write_file, write_tables
 
 __all__ = [
     "FORMATS",
@@ -87,6 +92,7 @@ __all__ = [
     "encode",
     "file_row_counts",
     "format_schema",
+    "free_file_index",
     "generate_table",
     "generate_tables",
     "load_spec",
@@ -95,6 +101,7 @@ __all__ = [
     "tpch_query_over",
     "tpch_tables",
     "write_dataset",
+    "write_file",
     "write_tables",
     "write_tpch",
 ]

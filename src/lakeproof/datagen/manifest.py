@@ -4,10 +4,12 @@ Tests assert against the manifest (row counts, which objects exist) and read the
 through it (`glob`, `duckdb_scan`), so how each format was written is recorded here once.
 """
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
 from lakeproof.datagen.encode import EXTENSIONS
-from lakeproof.datagen.spec import CsvOptions, Format
+from lakeproof.datagen.spec import CsvOptions, CutKind, FileEnding, Format, LineEnding
 from lakeproof.datagen.sql import sql_string
 
 
@@ -23,6 +25,22 @@ class ColumnInfo(_Record):
     duckdb_type: str  # DECIMAL(12,2), VARCHAR[]: for readers that need explicit column types
 
 
+class Cut(_Record):
+    """A split cut placed by construction: the engine's byte range starting at ``offset``."""
+
+    offset: int
+    kind: CutKind
+
+
+class TextLayout(_Record):
+    """How a CSV or NDJSON object's lines and end were written, and where its planned cuts fall."""
+
+    line_ending: LineEnding
+    file_ending: FileEnding
+    split_size: int | None = None  # the split size the cuts are planned for (None: no cut plan)
+    cuts: tuple[Cut, ...] = ()
+
+
 class ObjectInfo(_Record):
     """One written object (file)."""
 
@@ -32,6 +50,7 @@ class ObjectInfo(_Record):
     size: int
     rows: int
     sha256: str
+    text: TextLayout | None = None  # CSV and NDJSON objects of a spec with text options
 
 
 class Manifest(_Record):
@@ -55,6 +74,17 @@ class Manifest(_Record):
         """The objects of one format, in file order."""
         return tuple(obj for obj in self.objects if obj.format == fmt)
 
+    def with_objects(self, added: Sequence[ObjectInfo] = (), removed: Sequence[str] = ()) -> "Manifest":
+        """This manifest after objects were written (new keys, or new versions of known keys) or
+        deleted (``removed`` keys); total rows follow the first format, as every change touches
+        each format alike."""
+        replaced = {obj.key for obj in added} | set(removed)
+        kept = [obj for obj in self.objects if obj.key not in replaced]
+        objects = sorted([*kept, *added], key=lambda obj: (self.formats.index(obj.format), obj.key))
+        first = self.formats[0]
+        total = sum(obj.rows for obj in objects if obj.format == first)
+        return self.model_copy(update={"objects": tuple(objects), "total_rows": total})
+
     def glob(self, fmt: Format) -> str:
         """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
         return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}"
@@ -75,9 +105,12 @@ class Manifest(_Record):
         )
         if fmt == "ndjson":
             return f"read_json({path}, format='newline_delimited', columns={columns})"
+        # Every dialect option is known, so nothing is sniffed: DuckDB 1.5.5's sniffer, run on the
+        # first file of a glob, silently drops every row of a later file whose line ending differs.
         return (
             f"read_csv({path}, header={str(self.csv.header).lower()}, delim={sql_string(self.csv.delimiter)},"
-            f" quote='\"', escape='\"', nullstr='', allow_quoted_nulls=false, columns={columns})"
+            f" quote='\"', escape='\"', nullstr='', allow_quoted_nulls=false, auto_detect=false,"
+            f" columns={columns})"
         )
 
     def to_json(self) -> str:

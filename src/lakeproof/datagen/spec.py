@@ -7,7 +7,7 @@ is an error, not a silently ignored setting. Checks that involve several fields 
 """
 
 import math
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import pyarrow as pa
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -33,6 +33,15 @@ SpecValue = object
 
 INT32_MAX = 2**31 - 1
 
+_Named = TypeVar("_Named", bound=str)
+
+
+def _listed_once(values: tuple[_Named, ...], field: str, item: str) -> tuple[_Named, ...]:
+    """``values`` if none repeats; else a ValueError naming the list (pydantic adds the field)."""
+    if len(set(values)) != len(values):
+        raise ValueError(f"{field} {list(values)} repeat a {item}; list each once")
+    return values
+
 
 class ParquetOptions(SpecModel):
     """How Parquet files are written."""
@@ -54,6 +63,61 @@ class CsvOptions(SpecModel):
         if len(value) != 1 or value in '"\r\n':
             raise ValueError(f"delimiter {value!r} must be one character other than a quote or newline")
         return value
+
+
+LineEnding = Literal["lf", "crlf"]
+FileEnding = Literal["newline", "none", "blank_line"]
+CutKind = Literal[
+    "record_start",
+    "before_record_start",
+    "after_record_start",
+    "in_quoted_field",
+    "in_multibyte_char",
+    "in_long_record",
+]
+CUT_KINDS: tuple[CutKind, ...] = get_args(CutKind)
+
+# Engines may refuse smaller split sizes; a cut plan for them would describe no real run.
+MIN_SPLIT_SIZE = 1024
+
+
+class CutPlan(SpecModel):
+    """Where byte-range split cuts land in each text file, placed by construction.
+
+    An engine cuts a text file at every multiple of ``split_size``; the writer lengthens the
+    ``pad_column`` value of chosen records so that each cut lands at the next kind of ``kinds``
+    (cycled over the cuts of the whole dataset).
+    """
+
+    split_size: int = Field(ge=MIN_SPLIT_SIZE)
+    pad_column: str
+    kinds: tuple[CutKind, ...] = Field(CUT_KINDS, min_length=1)
+
+    @field_validator("kinds")
+    @classmethod
+    def _no_repeated_kinds(cls, value: tuple[CutKind, ...]) -> tuple[CutKind, ...]:
+        return _listed_once(value, "kinds", "kind")
+
+
+class TextOptions(SpecModel):
+    """How CSV and NDJSON files end their lines and themselves, and where split cuts land.
+
+    ``line_endings`` and ``file_endings`` repeat over the data files in order, as
+    ``file_weights`` do, so two line endings and three file endings over six files give every
+    combination once.
+    """
+
+    line_endings: tuple[LineEnding, ...] = Field(("lf",), min_length=1)
+    file_endings: tuple[FileEnding, ...] = Field(("newline",), min_length=1)
+    cuts: CutPlan | None = None
+
+    def line_ending(self, file_index: int) -> LineEnding:
+        """The line ending of data file ``file_index``."""
+        return self.line_endings[file_index % len(self.line_endings)]
+
+    def file_ending(self, file_index: int) -> FileEnding:
+        """How data file ``file_index`` ends."""
+        return self.file_endings[file_index % len(self.file_endings)]
 
 
 class SizeSkew(SpecModel):
@@ -174,6 +238,7 @@ class DatasetSpec(SpecModel):
     size_skew: SizeSkew | None = None
     file_weights: tuple[float, ...] | None = Field(None, min_length=1)
     empty_files: int = Field(0, ge=0)
+    text: TextOptions = TextOptions()
     columns: tuple[ColumnSpec, ...] = Field(min_length=1)
 
     @field_validator("file_weights")
@@ -186,9 +251,7 @@ class DatasetSpec(SpecModel):
     @field_validator("formats")
     @classmethod
     def _no_repeats(cls, value: tuple[Format, ...]) -> tuple[Format, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"formats {list(value)} repeat a format; list each once")
-        return value
+        return _listed_once(value, "formats", "format")
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatasetSpec":
@@ -200,6 +263,7 @@ class DatasetSpec(SpecModel):
                 f"use 0..{self.files - 1}",
             )
         self._check_csv_columns()
+        self._check_text()
         for index, column in enumerate(self.columns):
             if column.generator == "sequence" and column.type == "int" and self.rows - 1 > INT32_MAX:
                 raise FieldError(
@@ -226,6 +290,29 @@ class DatasetSpec(SpecModel):
                 ("formats",),
                 "CSV omits list and struct columns and every column is nested; "
                 "add a scalar column or remove csv from formats",
+            )
+
+    def _check_text(self) -> None:
+        if self.text != TextOptions() and not {"csv", "ndjson"} & set(self.formats):
+            raise FieldError(
+                ("text",), "text options shape CSV and NDJSON files; add csv or ndjson to formats"
+            )
+        cuts = self.text.cuts
+        if cuts is None:
+            return
+        pads = {column.name: column for column in self.columns}
+        pad = pads.get(cuts.pad_column)
+        if pad is None or pad.type != "string":
+            strings = ", ".join(name for name, column in pads.items() if column.type == "string") or "none"
+            raise FieldError(
+                ("text", "cuts", "pad_column"),
+                f"pad_column {cuts.pad_column!r} must name a string column (string columns: {strings})",
+            )
+        if pad.nulls:
+            raise FieldError(
+                ("text", "cuts", "pad_column"),
+                f"pad_column {cuts.pad_column!r} must hold no NULLs: a NULL made a string grows by more"
+                " bytes than the characters added; remove nulls from it or pad another column",
             )
 
     def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":

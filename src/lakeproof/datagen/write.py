@@ -1,15 +1,17 @@
 """Write tables as objects of each format to a sink, and describe them in a manifest."""
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 import pyarrow as pa
 
-from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode_files, format_schema
+from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode, encode_files, format_schema
 from lakeproof.datagen.generate import generate_tables
-from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo
+from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo, TextLayout
 from lakeproof.datagen.sinks import Sink
-from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions
+from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions, TextOptions
+from lakeproof.datagen.textlayout import TEXT_FORMATS, lay_out_text
 from lakeproof.datagen.types import duckdb_type, type_name
 
 
@@ -27,26 +29,31 @@ def write_tables(
     parquet: ParquetOptions | None = None,
     csv: CsvOptions | None = None,
     seed: int | None = None,
+    text: TextOptions | None = None,
 ) -> Manifest:
-    """Encode each table (one per file) in each format, store it in `sink`, and return the manifest."""
+    """Encode each table (one per file) in each format, store it in `sink`, and return the manifest.
+
+    ``text`` shapes the CSV and NDJSON files (`lakeproof.datagen.textlayout`); without it they
+    are written as `encode` writes them.
+    """
     if not tables:
         raise ValueError(f"dataset {dataset!r} has no tables to write; pass at least one (it may be empty)")
     csv = csv or CsvOptions()
     objects = []
     for fmt in formats:
+        layouts: list[TextLayout | None] = [None] * len(tables)
         bodies = encode_files(tables, fmt, parquet=parquet, csv=csv)
+        if text is not None and text != TextOptions() and fmt in TEXT_FORMATS:
+            kinds = itertools.cycle(text.cuts.kinds if text.cuts else ("record_start",))
+            shaped = [
+                lay_out_text(table, body, fmt, csv, text, index, kinds)
+                for index, (table, body) in enumerate(zip(tables, bodies, strict=True))
+            ]
+            bodies = [body for body, _ in shaped]
+            layouts = [layout for _, layout in shaped]
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
             key = object_key(dataset, fmt, index)
-            objects.append(
-                ObjectInfo(
-                    key=key,
-                    uri=sink.put(key, body),
-                    format=fmt,
-                    size=len(body),
-                    rows=table.num_rows,
-                    sha256=hashlib.sha256(body).hexdigest(),
-                )
-            )
+            objects.append(_store(sink, key, fmt, table.num_rows, body, layouts[index]))
     schema = tables[0].schema
     return Manifest(
         dataset=dataset,
@@ -70,6 +77,52 @@ def write_dataset(spec: DatasetSpec, sink: Sink) -> Manifest:
         parquet=spec.parquet,
         csv=spec.csv,
         seed=spec.seed,
+        text=spec.text,
+    )
+
+
+def write_file(spec: DatasetSpec, index: int, sink: Sink, *, rows: int, seed: int) -> list[ObjectInfo]:
+    """File ``index`` of ``spec`` in each of its formats, written anew: ``rows`` rows drawn with ``seed``.
+
+    Adds a file to a dataset already written, or replaces one (same key, other rows, other
+    Parquet row groups): how a test changes the objects under a glob it has queried. The rows
+    follow the spec's columns as a whole dataset of ``rows`` rows would (a sequence column counts
+    from 0 again); text files are written plainly, without the spec's text options.
+    """
+    table = pa.concat_tables(generate_tables(spec.with_changes(rows=rows, seed=seed)))
+    return [
+        _store(
+            sink,
+            object_key(spec.name, fmt, index),
+            fmt,
+            table.num_rows,
+            encode(table, fmt, parquet=spec.parquet, csv=spec.csv),
+        )
+        for fmt in spec.formats
+    ]
+
+
+def free_file_index(manifest: Manifest) -> int:
+    """The first file index whose key is not in use in any format of ``manifest``."""
+    keys = {obj.key for obj in manifest.objects}
+    return next(
+        index
+        for index in itertools.count()
+        if all(object_key(manifest.dataset, fmt, index) not in keys for fmt in manifest.formats)
+    )
+
+
+def _store(
+    sink: Sink, key: str, fmt: Format, rows: int, body: bytes, text: TextLayout | None = None
+) -> ObjectInfo:
+    return ObjectInfo(
+        key=key,
+        uri=sink.put(key, body),
+        format=fmt,
+        size=len(body),
+        rows=rows,
+        sha256=hashlib.sha256(body).hexdigest(),
+        text=text,
     )
 
 

@@ -18,12 +18,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lakeproof.datagen import DatasetSpec, Format, Manifest, S3Sink, write_dataset, write_tpch
+from lakeproof.datagen import (
+    DatasetSpec,
+    Format,
+    Manifest,
+    ObjectInfo,
+    S3Sink,
+    write_dataset,
+    write_file,
+    write_tpch,
+)
 from lakeproof.errors import ComponentStartError, ConfigError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
 from lakeproof.net import wait_until
-from lakeproof.objectstore import MotoServer, S3Endpoint, create_bucket, new_run_prefix, validate_bucket_name
+from lakeproof.objectstore import (
+    MotoServer,
+    S3Endpoint,
+    create_bucket,
+    delete_key,
+    new_run_prefix,
+    validate_bucket_name,
+)
 from lakeproof.procs import make_private_dir
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.defects import Defects
@@ -290,7 +306,18 @@ class Lab:
 
     def create_dataset(self, spec: DatasetSpec) -> Manifest:
         """Generate ``spec`` and upload every object under this run's prefix; return the manifest."""
-        return write_dataset(spec, S3Sink(self.s3.client(), self.bucket, self.prefix))
+        return write_dataset(spec, self._sink())
+
+    def write_dataset_file(self, spec: DatasetSpec, index: int, *, rows: int, seed: int) -> list[ObjectInfo]:
+        """Write file ``index`` of dataset ``spec`` anew in each format (see `write_file`)."""
+        return write_file(spec, index, self._sink(), rows=rows, seed=seed)
+
+    def _sink(self) -> S3Sink:
+        return S3Sink(self.s3.client(), self.bucket, self.prefix)
+
+    def delete_object(self, key: str) -> None:
+        """Delete the object at ``key`` under this run's prefix (a manifest's relative key)."""
+        delete_key(self.s3.client(), self.bucket, f"{self.prefix}/{key}")
 
     def create_tpch(
         self, scale_factor: float, formats: Sequence[Format] = ("parquet", "csv"), files: int = 1

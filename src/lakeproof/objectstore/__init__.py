@@ -3,6 +3,7 @@
 from lakeproof.objectstore.client import (
     S3Endpoint,
     create_bucket,
+    delete_key,
     delete_prefix,
     list_keys,
     new_run_prefix,
@@ -15,6 +16,7 @@ __all__ = [
     "MotoServer",
     "S3Endpoint",
     "create_bucket",
+    "delete_key",
     "delete_prefix",
     "list_keys",
     "new_run_prefix",

@@ -91,6 +91,11 @@ def upload(client: S3Client, bucket: str, key: str, data: bytes) -> None:
     client.put_object(Bucket=bucket, Key=key, Body=data)
 
 
+def delete_key(client: S3Client, bucket: str, key: str) -> None:
+    """Delete ``s3://bucket/key`` (nothing happens if it does not exist, as S3 does)."""
+    client.delete_object(Bucket=bucket, Key=key)
+
+
 def list_keys(client: S3Client, bucket: str, prefix: str = "") -> dict[str, int]:
     """Every key under ``prefix`` with its size in bytes (all pages of ListObjectsV2)."""
     sizes: dict[str, int] = {}

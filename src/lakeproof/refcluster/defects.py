@@ -11,15 +11,16 @@ catch it fails with the expected reason. Each defect re-creates a bug class from
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlglot
 from sqlglot import exp
 
 from lakeproof.errors import ConfigError
-from lakeproof.refcluster.model import RetryPolicy
+from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split
+from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment
 
 DEFECTS: dict[str, str] = {
@@ -35,13 +36,29 @@ DEFECTS: dict[str, str] = {
     "coordinator_reads_first": "the coordinator reads its own splits to the end, past deadline and cancel, "
     "before it watches the query",
     "ignore_unknown_fields": "unknown request fields are ignored: a misspelt field silently means default",
+    "stale_listing": "a glob's listing is kept across queries: later changes under it go unseen",
+    "stale_parquet_footer": "Parquet footers are kept by object across queries: overwritten ones go unseen",
+    "drop_unterminated_last_record": "a text split drops a last record that has no newline",
+    "skip_record_at_cut": "a text split whose cut lands exactly on a record start skips that record",
+    "csv_lf_line_ends_only": "nodes parse CSV splits with LF line ends only: the rows of CRLF files are lost",
 }
+
+Glob = tuple[str, Format]
+"""A listed source: its URI (or glob) and format."""
 
 Placement = tuple[int, int | None]
 """A split group's index and the node reading it (None: the coordinator)."""
 
 _CLIENT_ERROR_STATUSES = frozenset({403, 404})
 T = TypeVar("T")
+
+
+@dataclass
+class Memory:
+    """What a defective engine keeps from one query to the next; a correct engine keeps nothing."""
+
+    listings: dict[Glob, list[FileInfo]] = field(default_factory=dict)
+    footers: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,35 @@ class Defects:
         if "ignore_unknown_fields" not in self:
             return body
         return {name: value for name, value in body.items() if name in known}
+    def listing(self, memory: Memory, glob: Glob, list_now: Callable[[], list[FileInfo]]) -> list[FileInfo]:
+        """The objects of ``glob``: listed now, or as first listed if listings go stale."""
+        if "stale_listing" not in self:
+            return list_now()
+        if glob not in memory.listings:
+            memory.listings[glob] = list_now()
+        return memory.listings[glob]
+
+    def footer_cache(self, memory: Memory) -> dict[str, bytes] | None:
+        """The footer bytes a query's reader starts from: none, or every footer read before."""
+        return memory.footers if "stale_parquet_footer" in self else None
+
+    def read_text_split(self, reader: RangeReader, split: Split) -> bytes:
+        """A text split's records as the defective reader would return them."""
+        if "skip_record_at_cut" in self and split.offset > 0:
+            # Looking for the newline from the offset itself, not the byte before it, is looking
+            # one byte further on: a record starting exactly at the offset is skipped.
+            split = dataclasses.replace(split, offset=split.offset + 1, length=max(0, split.length - 1))
+        body = read_text_split(reader, split)
+        ends_file = split.length < 0 or split.offset + split.length >= split.file_size
+        if "drop_unterminated_last_record" in self and ends_file and not body.endswith(b"\n"):
+            body = body[: body.rfind(b"\n") + 1]
+        return body
+
+    def scan_options(self, format: Format, options_sql: str) -> str:
+        """The table function options nodes parse their splits with."""
+        if "csv_lf_line_ends_only" not in self or format != "csv":
+            return options_sql
+        return ", ".join(option for option in (options_sql, "new_line='\\n'") if option)
 
 
 NO_DEFECTS = Defects()

@@ -43,9 +43,9 @@ from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.coalesce import coalesce
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
-from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Placement
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
 from lakeproof.refcluster.errors import BadRequestError, EngineError, NodeFailureError, caller_errors
-from lakeproof.refcluster.model import FileInfo, RetryPolicy, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitGroup, SplitStats
 from lakeproof.refcluster.node import (
     NodeResult,
     NodeTask,
@@ -155,6 +155,7 @@ class Engine:
         # The coordinator reads its own splits here, so the dispatcher keeps watching deadline,
         # cancel and nodes meanwhile.
         self.local_pool = ThreadPoolExecutor(_LOCAL_TASKS, thread_name_prefix="coordinator-splits")
+        self._memory = Memory()  # filled only by defects that keep metadata across queries
         if config.defects:
             _log.warning(
                 "DELIBERATE ENGINE DEFECTS ACTIVE (answers will be wrong): %s", sorted(config.defects.names)
@@ -273,6 +274,7 @@ class Engine:
         waiting), and once per query: a self-join lists its glob and reads its footers once.
         """
         endpoint, policy, stats = self.config.readers[COORDINATOR], self.retry_policy(pragma), SplitStats(-1)
+        defects = self.config.defects
         listing = "listing objects on the coordinator"
         lister = ObjectReader(endpoint, policy, deadline, stats, cancelled=cancelled, activity=listing)
         reader = ObjectReader(
@@ -282,13 +284,16 @@ class Engine:
             stats,
             cancelled=cancelled,
             activity="reading file footers and headers on the coordinator",
+            footer_bytes=defects.footer_cache(self._memory),
         )
         globs = list(
             dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
         )
-        listed = dict(
-            zip(globs, self._metadata_pool.map(lambda glob: lister.list_objects(*glob), globs), strict=True)
-        )
+
+        def list_glob(glob: tuple[str, Format]) -> list[FileInfo]:
+            return defects.listing(self._memory, glob, lambda: lister.list_objects(*glob))
+
+        listed = dict(zip(globs, self._metadata_pool.map(list_glob, globs), strict=True))
         files_of = {
             source.index: [file for uri in source.uris for file in listed[uri, source.format]]
             for source in analysis.sources
@@ -465,7 +470,7 @@ class Engine:
                     source.index,
                     source.format,
                     source.function,
-                    source.options_sql,
+                    self.config.defects.scan_options(source.format, source.options_sql),
                     self.config.defects.scan_columns(source.columns),
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
@@ -477,7 +482,9 @@ class Engine:
                     },
                 )
             )
-        return NodeTask(node, self._reader(node), tuple(works), self.retry_policy(pragma), deadline)
+        return NodeTask(
+            node, self._reader(node), tuple(works), self.retry_policy(pragma), deadline, self.config.defects
+        )
 
     @property
     def client(self) -> Any:

@@ -39,7 +39,7 @@ class Split:
     ``offset``/``length`` cover the bytes the split owns (for CSV/NDJSON the reader aligns them
     to record boundaries; for Parquet they span its row groups). ``row_groups`` lists Parquet
     row-group indices, None meaning the whole file. ``header`` is the CSV header line of the
-    file (without newline) when the split does not start at offset 0, so every split can be
+    file (with its line ending) when the split does not start at offset 0, so every split can be
     parsed on its own. ``size`` is what strategies weigh: ``length``, or UNKNOWN_SIZE.
     """
 

@@ -28,9 +28,10 @@ import pyarrow.parquet as pq
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled, throttled
+from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
-from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, read_text_split
+from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
 from lakeproof.scratch import task_scratch
 
 SPLITS_TABLE = "__splits"
@@ -86,6 +87,7 @@ class NodeTask:
     works: tuple[ScanWork, ...]
     policy: RetryPolicy
     deadline: Deadline
+    defects: Defects = NO_DEFECTS  # deliberate defects of the reading, for honesty tests only
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class _Fetch:
         if self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
-            path.write_bytes(read_text_split(reader, split))
+            path.write_bytes(self.task.defects.read_text_split(reader, split))
         return path
 
 

@@ -95,7 +95,7 @@ def plan_splits(
     """Plan the splits of ``files`` in order; see the module docstring for the rules.
 
     ``parquet_row_groups`` maps a Parquet file's URI to its row groups (from the footer);
-    ``csv_headers`` maps a CSV file's URI to its header line without newline (absent: the file
+    ``csv_headers`` maps a CSV file's URI to its header line with its line ending (absent: the file
     has no header).
     """
     opts = options or SplitOptions()

@@ -481,12 +481,15 @@ def _chunk_start(chunk: pq.ColumnChunkMetaData) -> int:
 
 
 def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
-    """The file's first line without its line ending, None for an empty file."""
+    """The file's first line with its own line ending (LF or CRLF), None for an empty file.
+
+    The ending is kept so that a split's header and records end their lines alike: DuckDB
+    refuses a CSV whose header ends in LF and whose records end in CRLF.
+    """
     size = file.size if file.size >= 0 else reader.head(file.uri)
     if size == 0:
         return None
-    line = _read_through_newline(reader, file.uri, 0, size)
-    return line.rstrip(b"\n").rstrip(b"\r").decode()
+    return _read_through_newline(reader, file.uri, 0, size).decode()
 
 
 # -- CSV / NDJSON ----------------------------------------------------------------------------------
@@ -495,8 +498,9 @@ def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
 def read_text_split(reader: RangeReader, split: Split) -> bytes:
     """The whole records whose first byte lies in the split, parseable on their own.
 
-    A CSV split not at offset 0 gets ``split.header`` and a newline in front (also when it
-    holds no record, so its columns are still known). See the module docstring for alignment.
+    A CSV split not at offset 0 gets ``split.header`` (the file's first line, line ending
+    included) in front, also when it holds no record, so its columns are still known. See the
+    module docstring for alignment.
     """
     size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
     end = size if split.length < 0 else min(split.offset + split.length, size)
@@ -509,7 +513,7 @@ def read_text_split(reader: RangeReader, split: Split) -> bytes:
         if not body.endswith(b"\n"):
             body += _read_through_newline(reader, split.uri, end, size)
     if split.format == "csv" and split.offset > 0 and split.header is not None:
-        return split.header.encode() + b"\n" + body
+        return split.header.encode() + body
     return body
 
 
