@@ -90,6 +90,14 @@ def test_fixed_layouts_are_deterministic(layout: str) -> None:
 def test_boundary_requests_hold_for_the_reference_planner_and_fail_for_a_defective_one() -> None:
     request = fixed_request(10_000, 7, "round_robin", "varied", "aggregation", coalesce=True)
     _, violations = check_plan_request(plan_synthetic, request)
-    assert violations == {"exactly_once": [], "strategy_rules": [], "coalescing": [], "deterministic": []}
+    assert violations == {
+        "exactly_once": [],
+        "strategy_rules": [],
+        "coalescing": [],
+        "exact_coalescing": [],
+        "exact_assignment": [],
+        "lpt_quality": [],
+        "deterministic": [],
+    }
     _, broken = check_plan_request(defective("unbalanced_round_robin"), request)
     assert broken["strategy_rules"][0].startswith("round_robin: node 0 reads")

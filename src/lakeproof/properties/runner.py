@@ -20,11 +20,17 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from lakeproof.properties.distribution import from_synthetic_plan
+from lakeproof.properties.exact import exact_assignment, exact_coalescing, lpt_quality
 from lakeproof.properties.generators import (
+    COALESCING_SIZES,
     Request,
     adaptive_names,
+    few_nodes,
     plan_requests,
+    small_instances,
     split_sizes,
+    tie_heavy_sizes,
+    tied_split_sizes,
     tiny_sizes,
 )
 from lakeproof.properties.invariants import (
@@ -72,9 +78,24 @@ def _on_plan(
     return check
 
 
-def _coalescing(request: Request, plans: Sequence[Mapping[str, Any]]) -> list[str]:
-    rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
-    return coalescing(from_synthetic_plan(request, plans[0]), rules)
+def _with_coalescing_rules(
+    invariant: Callable[..., list[str]],
+) -> Callable[[Request, Sequence[Mapping[str, Any]]], list[str]]:
+    """A check of ``invariant`` under the request's coalescing rules (the engine's defaults)."""
+
+    def check(request: Request, plans: Sequence[Mapping[str, Any]]) -> list[str]:
+        rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
+        return list(invariant(from_synthetic_plan(request, plans[0]), rules))
+
+    return check
+
+
+_many_sizes = st.one_of(
+    split_sizes(max_splits=200, sizes=tiny_sizes),
+    split_sizes(max_splits=200),
+    tied_split_sizes(COALESCING_SIZES, max_splits=200),
+)
+"""Split lists for coalescing: many tiny files (the file cap), any sizes, sizes around the target."""
 
 
 PROPERTIES: dict[str, PlanProperty] = {
@@ -113,12 +134,40 @@ PROPERTIES: dict[str, PlanProperty] = {
         PlanProperty(
             "coalescing",
             "coalescing conserves files and bytes, <= 32 files and 128 MiB a group, big splits stay alone",
-            lambda names: plan_requests(
-                [*names, ""],
-                sizes=st.one_of(split_sizes(max_splits=200, sizes=tiny_sizes), split_sizes(max_splits=200)),
-                coalesce=st.booleans(),
+            lambda names: plan_requests([*names, ""], sizes=_many_sizes),
+            _with_coalescing_rules(coalescing),
+        ),
+        PlanProperty(
+            "round_robin_exact",
+            "round_robin puts group i on node (i + offset) mod n, with more nodes than groups too",
+            lambda _names: plan_requests([ROUND_ROBIN], sizes=tie_heavy_sizes()),
+            _on_plan(exact_assignment),
+        ),
+        PlanProperty(
+            "weighted_exact",
+            "weighted_round_robin is LPT: largest first (stable), least-loaded node, ties to the lowest node",
+            lambda _names: plan_requests([WEIGHTED], sizes=tie_heavy_sizes()),
+            _on_plan(exact_assignment),
+        ),
+        PlanProperty(
+            "adaptive_exact",
+            "adaptive, '' and unknown values assign exactly as the strategy their decision table picks",
+            lambda names: plan_requests(adaptive_names(names), sizes=tie_heavy_sizes()),
+            _on_plan(exact_assignment),
+        ),
+        PlanProperty(
+            "coalescing_exact",
+            "coalescing is best-fit decreasing with its tie rules and 32-file cap, or ceil(n/8) chunks",
+            lambda names: plan_requests([*names, ""], sizes=_many_sizes, coalesce=st.just(True)),
+            _with_coalescing_rules(exact_coalescing),
+        ),
+        PlanProperty(
+            "lpt_quality",
+            "weighted_round_robin: makespan <= (4/3 - 1/(3n)) x the optimum, brute-forced on small instances",
+            lambda _names: plan_requests(
+                [WEIGHTED], sizes=small_instances, coalesce=st.just(False), nodes=few_nodes
             ),
-            _coalescing,
+            _on_plan(lpt_quality),
         ),
         PlanProperty(
             "deterministic",
@@ -235,9 +284,13 @@ def check_plan_request(planner: Planner, request: Request) -> tuple[Mapping[str,
     """Plan ``request`` twice; return the plan and every invariant's violations by name."""
     first, second = planner(request), planner(request)
     plan = from_synthetic_plan(request, first)
+    rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
     return first, {
         "exactly_once": exactly_once(plan),
         "strategy_rules": strategy_rules(plan),
-        "coalescing": coalescing(plan, CoalescingRules(enabled=bool(request.get("coalesce", False)))),
+        "coalescing": coalescing(plan, rules),
+        "exact_coalescing": exact_coalescing(plan, rules),
+        "exact_assignment": exact_assignment(plan),
+        "lpt_quality": lpt_quality(plan),
         "deterministic": deterministic(first, second),
     }
