@@ -53,6 +53,10 @@ def split_sizes(
 tiny_sizes = st.integers(0, 4 * MIB)
 """Sizes of many small files, which coalescing packs together."""
 
+packing_sizes = st.integers(1, 127).map(lambda mib: mib * MIB)
+"""Whole MiB below the 128 MiB coalescing target: many bins with different room left, where best
+fit and first fit part ways."""
+
 TIED_SIZES = (0, MIB, 2 * MIB, 3 * MIB, 4 * MIB)
 """A few small sizes: lists drawn from them are full of equal sizes and equal node loads."""
 

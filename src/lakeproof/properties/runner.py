@@ -26,6 +26,7 @@ from lakeproof.properties.generators import (
     Request,
     adaptive_names,
     few_nodes,
+    packing_sizes,
     plan_requests,
     small_instances,
     split_sizes,
@@ -94,8 +95,10 @@ _many_sizes = st.one_of(
     split_sizes(max_splits=200, sizes=tiny_sizes),
     split_sizes(max_splits=200),
     tied_split_sizes(COALESCING_SIZES, max_splits=200),
+    st.lists(packing_sizes, min_size=33, max_size=80),
 )
-"""Split lists for coalescing: many tiny files (the file cap), any sizes, sizes around the target."""
+"""Split lists for coalescing: many tiny files (the file cap), any sizes, sizes around the target,
+sizes that leave bins with different room."""
 
 
 PROPERTIES: dict[str, PlanProperty] = {
