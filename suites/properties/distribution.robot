@@ -54,30 +54,20 @@ Coalescing conserves every file and byte
     [Template]    Property Should Hold For Generated Plans
     coalescing
 
-Round robin puts group i on node (i + offset) mod n
-    [Documentation]    Every group on exactly the node the rule names, computed independently: offsets
-    ...    beyond the node count, more nodes than groups, unknown sizes.
+Every strategy puts each group exactly where its documented rule does
+    [Documentation]    Each generated request is planned under every strategy and ``""``; every group must
+    ...    be on exactly the node the rule names, computed independently: round robin from the offset
+    ...    (also beyond the node count, and with more nodes than groups), LPT (largest first, equal sizes
+    ...    in group order, the least-loaded node, equal loads to the lowest index), adaptive's pick, all
+    ...    local. Sizes often come from a few values, so equal sizes and equal loads are everywhere.
     [Template]    Property Should Hold For Generated Plans
-    round_robin_exact
-
-Weighted round robin is longest processing time first with its tie rules
-    [Documentation]    Every group on exactly the node LPT gives it: largest first, equal sizes in group
-    ...    order, the least-loaded node, equal loads to the lowest index. Sizes come from a few values,
-    ...    so equal sizes and equal loads are everywhere; any unknown size means round robin.
-    [Template]    Property Should Hold For Generated Plans
-    weighted_exact
+    exact_assignment
 
 Weighted round robin stays within LPT's bound of the optimum
     [Documentation]    On up to 8 groups and 4 nodes the optimum is brute-forced: the busiest node may read
     ...    at most (4/3 - 1/(3n)) times the optimum, which any assignment order but largest first can miss.
     [Template]    Property Should Hold For Generated Plans
     lpt_quality
-
-Adaptive assigns exactly as the strategy it picks
-    [Documentation]    Adaptive, the empty value and unknown values put every group where the strategy of
-    ...    the decision table puts it (local, LPT, or round robin from the offset).
-    [Template]    Property Should Hold For Generated Plans
-    adaptive_exact
 
 Coalescing groups exactly by best-fit decreasing or in unknown-size chunks
     [Documentation]    The groups equal the documented grouping, computed independently: best-fit

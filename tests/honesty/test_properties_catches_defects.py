@@ -70,9 +70,8 @@ def test_an_unbalanced_round_robin_fails_the_balance_property() -> None:
 # -- exact algorithms: each defect below meets every bound, and only the exact properties see it ----
 
 WEIGHTED_BOUND = "Weighted round robin keeps the largest load within its bound"
-WEIGHTED_EXACT = "Weighted round robin is longest processing time first with its tie rules"
+EXACT_ASSIGNMENT = "Every strategy puts each group exactly where its documented rule does"
 LPT_QUALITY = "Weighted round robin stays within LPT's bound of the optimum"
-ROUND_ROBIN_EXACT = "Round robin puts group i on node (i + offset) mod n"
 PROFILES = "Profiles of real queries satisfy the invariants under every strategy and format"
 COALESCING = "Coalescing conserves every file and byte"
 COALESCING_EXACT = "Coalescing groups exactly by best-fit decreasing or in unknown-size chunks"
@@ -89,41 +88,40 @@ BEST_FIT_RULE = (
 
 
 def test_the_exact_tests_pass_on_a_correct_engine() -> None:
-    tests = [WEIGHTED_EXACT, LPT_QUALITY, ROUND_ROBIN_EXACT, PROFILES, COALESCING_EXACT, SHORT_LAST_CHUNK]
+    tests = [EXACT_ASSIGNMENT, LPT_QUALITY, PROFILES, COALESCING_EXACT, SHORT_LAST_CHUNK]
     run = run_suite(SUITE, [], tests=tests, variables=FAST)
     assert run.rc == 0, run.describe()
     assert sorted(run.passed) == sorted(tests), run.describe()
 
 
 def test_weighted_assignment_in_file_order_fails_lpt_and_its_quality_bound_not_the_load_bound() -> None:
-    run = run_suite(
-        SUITE, ["weighted_in_file_order"], tests=[WEIGHTED_BOUND, WEIGHTED_EXACT, LPT_QUALITY], variables=FAST
-    )
-    assert sorted(run.failures) == sorted([WEIGHTED_EXACT, LPT_QUALITY]), run.describe()
+    tests = [WEIGHTED_BOUND, EXACT_ASSIGNMENT, LPT_QUALITY]
+    run = run_suite(SUITE, ["weighted_in_file_order"], tests=tests, variables=FAST)
+    assert sorted(run.failures) == sorted([EXACT_ASSIGNMENT, LPT_QUALITY]), run.describe()
     assert re.match(
-        rf"property weighted_exact does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 0, "
+        rf"property exact_assignment does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 0, "
         rf"but {LPT_RULE} puts it on node 1; loads before it: node 0 = 1048576, node 1 = 0 -- falsifying "
         r"request \{\"split_sizes\": \[0, 1048576\], \"nodes\": 2, \"strategy\": \"weighted_round_robin\"",
-        run.failures[WEIGHTED_EXACT],
+        run.failures[EXACT_ASSIGNMENT],
     ), run.describe()
     assert re.match(
         r"property lpt_quality does not hold: weighted_round_robin: the busiest node reads 3 bytes, above "
         r"LPT's guarantee \(4/3 - 1/\(3 x 2\)\) x optimum = 7/6 x 2 = 2\.3 \(sizes 1, 1, 2 on 2 nodes\)",
         run.failures[LPT_QUALITY],
     ), run.describe()
-    assert run.failures[WEIGHTED_EXACT].endswith(REPLAY), run.describe()
+    assert run.failures[EXACT_ASSIGNMENT].endswith(REPLAY), run.describe()
 
 
 def test_weighted_ties_to_the_highest_node_fail_lpt_not_the_load_bound() -> None:
     run = run_suite(
-        SUITE, ["weighted_ties_to_highest_node"], tests=[WEIGHTED_BOUND, WEIGHTED_EXACT], variables=FAST
+        SUITE, ["weighted_ties_to_highest_node"], tests=[WEIGHTED_BOUND, EXACT_ASSIGNMENT], variables=FAST
     )
-    assert list(run.failures) == [WEIGHTED_EXACT], run.describe()
+    assert list(run.failures) == [EXACT_ASSIGNMENT], run.describe()
     assert re.match(
-        rf"property weighted_exact does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 1, "
+        rf"property exact_assignment does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 1, "
         rf"but {LPT_RULE} puts it on node 0; loads before it: node 0 = 0, node 1 = 0 -- falsifying request "
         r"\{\"split_sizes\": \[0\], \"nodes\": 2, \"strategy\": \"weighted_round_robin\"",
-        run.failures[WEIGHTED_EXACT],
+        run.failures[EXACT_ASSIGNMENT],
     ), run.describe()
 
 
@@ -131,15 +129,15 @@ def test_round_robin_ignoring_its_offset_fails_the_exact_rule_and_a_real_profile
     run = run_suite(
         SUITE,
         ["round_robin_ignores_offset"],
-        tests=[ROUND_ROBIN, ROUND_ROBIN_EXACT, PROFILES],
+        tests=[ROUND_ROBIN, EXACT_ASSIGNMENT, PROFILES],
         variables=FAST,
     )
-    assert sorted(run.failures) == sorted([ROUND_ROBIN_EXACT, PROFILES]), run.describe()
+    assert sorted(run.failures) == sorted([EXACT_ASSIGNMENT, PROFILES]), run.describe()
     assert re.match(
-        r"property round_robin_exact does not hold: round_robin: group 0 \(0 bytes\) is on node 0, but "
+        r"property exact_assignment does not hold: round_robin: group 0 \(0 bytes\) is on node 0, but "
         r"round robin from offset 1 \(group i on node \(i \+ 1\) mod 2\) puts it on node 1 -- falsifying "
         r"request \{\"split_sizes\": \[0\], \"nodes\": 2, \"strategy\": \"round_robin\"",
-        run.failures[ROUND_ROBIN_EXACT],
+        run.failures[EXACT_ASSIGNMENT],
     ), run.describe()
     # The CSV row runs with round_robin_offset=1 over the three live nodes (and NDJSON's with 2).
     assert re.search(

@@ -35,6 +35,7 @@ from lakeproof.properties.generators import (
     tiny_sizes,
 )
 from lakeproof.properties.invariants import (
+    ADAPTIVE,
     COORDINATOR_ONLY,
     ROUND_ROBIN,
     WEIGHTED,
@@ -60,7 +61,9 @@ class PlanProperty:
     """An invariant checked on plans of generated requests.
 
     ``requests`` builds the request generator from the engine's strategy names; ``check`` gets
-    the request and its plans (``plans`` of them: 2 to compare repeated planning).
+    the request and its plans (``plans`` of them: 2 to compare repeated planning). With
+    ``every_strategy`` each generated request is planned and checked once per strategy name of
+    the engine and ``""``, its own ``strategy`` replaced: one draw checks every strategy.
     """
 
     name: str
@@ -68,6 +71,7 @@ class PlanProperty:
     requests: Callable[[Sequence[str]], st.SearchStrategy[Request]]
     check: Callable[[Request, Sequence[Mapping[str, Any]]], list[str]]
     plans: int = 1
+    every_strategy: bool = False
 
 
 def _on_plan(
@@ -141,22 +145,12 @@ PROPERTIES: dict[str, PlanProperty] = {
             _with_coalescing_rules(coalescing),
         ),
         PlanProperty(
-            "round_robin_exact",
-            "round_robin puts group i on node (i + offset) mod n, with more nodes than groups too",
-            lambda _names: plan_requests([ROUND_ROBIN], sizes=tie_heavy_sizes()),
+            "exact_assignment",
+            "every strategy puts each group exactly where its documented rule does: round robin from "
+            "the offset, LPT with its tie rules, adaptive's pick, coordinator only",
+            lambda _names: plan_requests([ADAPTIVE], sizes=tie_heavy_sizes()),
             _on_plan(exact_assignment),
-        ),
-        PlanProperty(
-            "weighted_exact",
-            "weighted_round_robin is LPT: largest first (stable), least-loaded node, ties to the lowest node",
-            lambda _names: plan_requests([WEIGHTED], sizes=tie_heavy_sizes()),
-            _on_plan(exact_assignment),
-        ),
-        PlanProperty(
-            "adaptive_exact",
-            "adaptive, '' and unknown values assign exactly as the strategy their decision table picks",
-            lambda names: plan_requests(adaptive_names(names), sizes=tie_heavy_sizes()),
-            _on_plan(exact_assignment),
+            every_strategy=True,
         ),
         PlanProperty(
             "coalescing_exact",
@@ -256,21 +250,23 @@ def check_plan_property(
         suppress_health_check=list(HealthCheck),
     )
     @given(prop.requests(strategies))
-    def examine(request: Request) -> None:
+    def examine(drawn: Request) -> None:
         run.requests_checked += 1
-        run.split_counts[_bucket(len(request["split_sizes"]))] += 1
-        plans = []
-        try:
-            for _ in range(prop.plans):
-                plans.append(planner(request))
-        except Exception as exc:  # any refusal is a finding about this request
-            violations = [f"the engine could not plan this request: {exc}"]
-        else:
-            run.strategies_used[str(plans[0].get("strategy", {}).get("used"))] += 1
-            violations = prop.check(request, plans)
-        if violations:
-            last_failure.append(Falsified(request, violations))
-            raise _Violated(violations[0])
+        run.split_counts[_bucket(len(drawn["split_sizes"]))] += 1
+        names = [*strategies, ""] if prop.every_strategy else [drawn["strategy"]]
+        for request in ({**drawn, "strategy": name} for name in names):
+            plans = []
+            try:
+                for _ in range(prop.plans):
+                    plans.append(planner(request))
+            except Exception as exc:  # any refusal is a finding about this request
+                violations = [f"the engine could not plan this request: {exc}"]
+            else:
+                run.strategies_used[str(plans[0].get("strategy", {}).get("used"))] += 1
+                violations = prop.check(request, plans)
+            if violations:
+                last_failure.append(Falsified(request, violations))
+                raise _Violated(violations[0])
 
     started = time.monotonic()
     try:
