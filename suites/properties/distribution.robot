@@ -55,11 +55,12 @@ Coalescing conserves every file and byte
     coalescing
 
 Every strategy puts each group exactly where its documented rule does
-    [Documentation]    Each generated request is planned under every strategy and ``""``; every group must
-    ...    be on exactly the node the rule names, computed independently: round robin from the offset
-    ...    (also beyond the node count, and with more nodes than groups), LPT (largest first, equal sizes
-    ...    in group order, the least-loaded node, equal loads to the lowest index), adaptive's pick, all
-    ...    local. Sizes often come from a few values, so equal sizes and equal loads are everywhere.
+    [Documentation]    Each generated request is planned under round robin, weighted round robin and
+    ...    adaptive (coordinator only's one rule, all local, is checked above); every group must be on
+    ...    exactly the node the rule names, computed independently: round robin from the offset (also
+    ...    beyond the node count, and with more nodes than groups), LPT (largest first, equal sizes in
+    ...    group order, the least-loaded node, equal loads to the lowest index), adaptive's pick. Sizes
+    ...    often come from a few values, so equal sizes and equal loads are everywhere.
     [Template]    Property Should Hold For Generated Plans
     exact_assignment
 

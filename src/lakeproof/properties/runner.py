@@ -62,8 +62,8 @@ class PlanProperty:
 
     ``requests`` builds the request generator from the engine's strategy names; ``check`` gets
     the request and its plans (``plans`` of them: 2 to compare repeated planning). With
-    ``every_strategy`` each generated request is planned and checked once per strategy name of
-    the engine and ``""``, its own ``strategy`` replaced: one draw checks every strategy.
+    ``planned_as`` each generated request is planned and checked once per strategy named there,
+    its own ``strategy`` replaced: one draw checks several strategies on the same input.
     """
 
     name: str
@@ -71,7 +71,7 @@ class PlanProperty:
     requests: Callable[[Sequence[str]], st.SearchStrategy[Request]]
     check: Callable[[Request, Sequence[Mapping[str, Any]]], list[str]]
     plans: int = 1
-    every_strategy: bool = False
+    planned_as: tuple[str, ...] = ()
 
 
 def _on_plan(
@@ -146,11 +146,12 @@ PROPERTIES: dict[str, PlanProperty] = {
         ),
         PlanProperty(
             "exact_assignment",
-            "every strategy puts each group exactly where its documented rule does: round robin from "
-            "the offset, LPT with its tie rules, adaptive's pick, coordinator only",
+            "each group is exactly where the documented rule puts it: round robin from the offset, "
+            "LPT with its tie rules, and adaptive's pick, all three on every drawn input",
             lambda _names: plan_requests([ADAPTIVE], sizes=tie_heavy_sizes()),
             _on_plan(exact_assignment),
-            every_strategy=True,
+            # coordinator_only's one rule (all local) is its own property, "" adaptive's alias.
+            planned_as=(ROUND_ROBIN, WEIGHTED, ADAPTIVE),
         ),
         PlanProperty(
             "coalescing_exact",
@@ -253,7 +254,7 @@ def check_plan_property(
     def examine(drawn: Request) -> None:
         run.requests_checked += 1
         run.split_counts[_bucket(len(drawn["split_sizes"]))] += 1
-        names = [*strategies, ""] if prop.every_strategy else [drawn["strategy"]]
+        names = prop.planned_as or (drawn["strategy"],)
         for request in ({**drawn, "strategy": name} for name in names):
             plans = []
             try:
