@@ -259,6 +259,8 @@ def test_a_misspelt_required_field_is_named_as_the_typo(write_spec: Callable[...
     assert str(caught.value).startswith(
         f"{path}:5: colums: unknown field 'colums' (did you mean 'columns'?); allowed fields: name,"
     )
+
+
 def test_a_cut_plan_cannot_pad_a_column_with_nulls(write_spec: Callable[..., Path]) -> None:
     text = SMALL_SPEC.replace("choices: [a, b]", "choices: [a, b], nulls: 0.1").replace(
         "files: 2\n", "files: 2\ntext:\n  cuts:\n    split_size: 1024\n    pad_column: label\n"

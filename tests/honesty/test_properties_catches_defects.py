@@ -65,3 +65,119 @@ def test_an_unbalanced_round_robin_fails_the_balance_property() -> None:
         run.failures[ROUND_ROBIN],
     ), run.describe()
     assert run.failures[ROUND_ROBIN].endswith(REPLAY), run.describe()
+
+
+# -- exact algorithms: each defect below meets every bound, and only the exact properties see it ----
+
+WEIGHTED_BOUND = "Weighted round robin keeps the largest load within its bound"
+EXACT_ASSIGNMENT = "Every strategy puts each group exactly where its documented rule does"
+LPT_QUALITY = "Weighted round robin stays within LPT's bound of the optimum"
+PROFILES = "Profiles of real queries satisfy the invariants under every strategy and format"
+COALESCING = "Coalescing conserves every file and byte"
+COALESCING_EXACT = "Coalescing groups exactly by best-fit decreasing or in unknown-size chunks"
+SHORT_LAST_CHUNK = "Boundary plans with equal sizes, equal loads and a short last chunk are exact"
+LPT_RULE = (
+    r"longest processing time first \(groups by size descending, equal sizes in group order, each to "
+    r"the least-loaded node, equal loads to the lowest index\)"
+)
+BEST_FIT_RULE = (
+    r"best-fit decreasing into 134217728-byte bins \(each split, largest first, into the fitting bin "
+    r"with the least room, ties to the oldest; at most 32 files a bin; a split of 134217728 bytes or "
+    r"more alone\)"
+)
+
+
+def test_the_exact_tests_pass_on_a_correct_engine() -> None:
+    tests = [EXACT_ASSIGNMENT, LPT_QUALITY, PROFILES, COALESCING_EXACT, SHORT_LAST_CHUNK]
+    run = run_suite(SUITE, [], tests=tests, variables=FAST)
+    assert run.rc == 0, run.describe()
+    assert sorted(run.passed) == sorted(tests), run.describe()
+
+
+def test_weighted_assignment_in_file_order_fails_lpt_and_its_quality_bound_not_the_load_bound() -> None:
+    tests = [WEIGHTED_BOUND, EXACT_ASSIGNMENT, LPT_QUALITY]
+    run = run_suite(SUITE, ["weighted_in_file_order"], tests=tests, variables=FAST)
+    assert sorted(run.failures) == sorted([EXACT_ASSIGNMENT, LPT_QUALITY]), run.describe()
+    assert re.match(
+        rf"property exact_assignment does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 0, "
+        rf"but {LPT_RULE} puts it on node 1; loads before it: node 0 = 1048576, node 1 = 0 -- falsifying "
+        r"request \{\"split_sizes\": \[0, 1048576\], \"nodes\": 2, \"strategy\": \"weighted_round_robin\"",
+        run.failures[EXACT_ASSIGNMENT],
+    ), run.describe()
+    assert re.match(
+        r"property lpt_quality does not hold: weighted_round_robin: the busiest node reads 3 bytes, above "
+        r"LPT's guarantee \(4/3 - 1/\(3 x 2\)\) x optimum = 7/6 x 2 = 2\.3 \(sizes 1, 1, 2 on 2 nodes\)",
+        run.failures[LPT_QUALITY],
+    ), run.describe()
+    assert run.failures[EXACT_ASSIGNMENT].endswith(REPLAY), run.describe()
+
+
+def test_weighted_ties_to_the_highest_node_fail_lpt_not_the_load_bound() -> None:
+    run = run_suite(
+        SUITE, ["weighted_ties_to_highest_node"], tests=[WEIGHTED_BOUND, EXACT_ASSIGNMENT], variables=FAST
+    )
+    assert list(run.failures) == [EXACT_ASSIGNMENT], run.describe()
+    assert re.match(
+        rf"property exact_assignment does not hold: weighted_round_robin: group 0 \(0 bytes\) is on node 1, "
+        rf"but {LPT_RULE} puts it on node 0; loads before it: node 0 = 0, node 1 = 0 -- falsifying request "
+        r"\{\"split_sizes\": \[0\], \"nodes\": 2, \"strategy\": \"weighted_round_robin\"",
+        run.failures[EXACT_ASSIGNMENT],
+    ), run.describe()
+
+
+def test_round_robin_ignoring_its_offset_fails_the_exact_rule_and_a_real_profile_not_the_balance() -> None:
+    run = run_suite(
+        SUITE,
+        ["round_robin_ignores_offset"],
+        tests=[ROUND_ROBIN, EXACT_ASSIGNMENT, PROFILES],
+        variables=FAST,
+    )
+    assert sorted(run.failures) == sorted([EXACT_ASSIGNMENT, PROFILES]), run.describe()
+    assert re.match(
+        r"property exact_assignment does not hold: round_robin: group 0 \(0 bytes\) is on node 0, but "
+        r"round robin from offset 1 \(group i on node \(i \+ 1\) mod 2\) puts it on node 1 -- falsifying "
+        r"request \{\"split_sizes\": \[0\], \"nodes\": 2, \"strategy\": \"round_robin\"",
+        run.failures[EXACT_ASSIGNMENT],
+    ), run.describe()
+    # The CSV row runs with round_robin_offset=1 over the three live nodes (and NDJSON's with 2).
+    assert re.search(
+        r"^1\) the profile breaks distribution invariants: exact_assignment: round_robin: group 0 \(\d+ "
+        r"bytes\) is on node-1, but round robin from offset 1 \(group i on node \(i \+ 1\) mod 3\) puts it "
+        r"on node-2$",
+        run.failures[PROFILES],
+        re.MULTILINE,
+    ), run.describe()
+
+
+def test_first_fit_coalescing_fails_the_exact_grouping_not_the_coalescing_rules() -> None:
+    run = run_suite(SUITE, ["coalesce_first_fit"], tests=[COALESCING, COALESCING_EXACT], variables=FAST)
+    assert list(run.failures) == [COALESCING_EXACT], run.describe()
+    assert re.match(
+        rf"property coalescing_exact does not hold: {BEST_FIT_RULE}: group \d+ should hold splits [-\d, ]+, "
+        r"but holds splits [-\d, ]+ -- falsifying request \{\"split_sizes\": \[",
+        run.failures[COALESCING_EXACT],
+    ), run.describe()
+
+
+def test_an_unknown_size_remainder_merged_into_the_last_chunk_fails_the_exact_chunks() -> None:
+    run = run_suite(
+        SUITE,
+        ["unknown_size_remainder_in_last_chunk"],
+        tests=[COALESCING, COALESCING_EXACT, SHORT_LAST_CHUNK],
+        variables=FAST,
+    )
+    assert sorted(run.failures) == sorted([COALESCING_EXACT, SHORT_LAST_CHUNK]), run.describe()
+    assert re.match(
+        r"property coalescing_exact does not hold: with an unknown size 33 splits are cut into contiguous "
+        r"chunks of ceil\(33/8\) = 5, the last one holding the rest: group 0 should hold splits 0-4, but "
+        r"holds splits 0-3 -- falsifying request \{\"split_sizes\": \[-1, 0, ",
+        run.failures[COALESCING_EXACT],
+    ), run.describe()
+    # 41 splits: chunks of ceil(41/8) = 6 and a last of 5; the defect makes 7 chunks of 5 and a last of 6.
+    assert re.search(
+        r"^1\) 41 splits on 3 nodes under '\w+': exact_coalescing: with an unknown size 41 splits are cut "
+        r"into contiguous chunks of ceil\(41/8\) = 6, the last one holding the rest: group 0 should hold "
+        r"splits 0-5, but holds splits 0-4$",
+        run.failures[SHORT_LAST_CHUNK],
+        re.MULTILINE,
+    ), run.describe()

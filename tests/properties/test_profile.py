@@ -63,6 +63,8 @@ def test_a_correct_profile_satisfies_every_invariant() -> None:
         "every_split_read": [],
         "strategy_rules": [],
         "coalescing": [],
+        "exact_coalescing": [],
+        "exact_assignment": [],
         "objects_covered": [],
         "rows_conserved": [],
     }
@@ -161,7 +163,13 @@ def test_strategy_bounds_use_the_live_nodes() -> None:
 def test_strategy_bounds_are_not_checked_after_a_node_was_lost() -> None:
     all_on_one = answer([{**s, "node": "node-1"} for s in good_splits()])
     all_on_one["profile"]["reassigned_from"] = {"node-2": [1, 3]}
-    assert profile_violations(all_on_one, NODES)["strategy_rules"] == []
+    violations = profile_violations(all_on_one, NODES)
+    assert (violations["strategy_rules"], violations["exact_assignment"]) == ([], [])
+    all_on_one["profile"]["reassigned_from"] = {}
+    assert profile_violations(all_on_one, NODES)["exact_assignment"] == [
+        "round_robin: group 1 (40 bytes) is on node-1, but round robin from offset 0 (group i on node "
+        "(i + 0) mod 2) puts it on node-2"
+    ]
 
 
 def test_coalescing_rules_follow_the_query_pragmas() -> None:

@@ -34,6 +34,9 @@ def test_every_property_holds_for_the_reference_planner(name: str) -> None:
         ("exactly_once", "duplicate_split", "splits are assigned more than once"),
         ("round_robin_balance", "unbalanced_round_robin", "round robin counts may differ by at most 1"),
         ("coalescing", "drop_split", "files are in no group"),
+        ("exact_assignment", "weighted_in_file_order", "but longest processing time first"),
+        ("exact_assignment", "weighted_ties_to_highest_node", "equal loads to the lowest index) puts it on"),
+        ("exact_assignment", "round_robin_ignores_offset", "but round robin from offset"),
     ],
 )
 def test_a_defective_planner_is_caught_with_a_minimal_request(name: str, defect: str, violation: str) -> None:
@@ -42,6 +45,17 @@ def test_a_defective_planner_is_caught_with_a_minimal_request(name: str, defect:
     assert violation in run.falsified.violations[0]
     # Hypothesis shrinks the request: a couple of splits at most, no noise.
     assert len(run.falsified.request["split_sizes"]) <= 2
+
+
+def test_exact_assignment_plans_each_draw_under_each_distributing_strategy() -> None:
+    planned: list[str] = []
+
+    def recording(request: dict[str, Any]) -> dict[str, Any]:
+        planned.append(request["strategy"])
+        return plan_synthetic(request)
+
+    run = check_plan_property("exact_assignment", recording, STRATEGY_NAMES, examples=3, seed=1)
+    assert planned == ["round_robin", "weighted_round_robin", "adaptive"] * run.requests_checked
 
 
 def test_the_same_seed_replays_the_same_failure() -> None:
@@ -90,6 +104,14 @@ def test_fixed_layouts_are_deterministic(layout: str) -> None:
 def test_boundary_requests_hold_for_the_reference_planner_and_fail_for_a_defective_one() -> None:
     request = fixed_request(10_000, 7, "round_robin", "varied", "aggregation", coalesce=True)
     _, violations = check_plan_request(plan_synthetic, request)
-    assert violations == {"exactly_once": [], "strategy_rules": [], "coalescing": [], "deterministic": []}
+    assert violations == {
+        "exactly_once": [],
+        "strategy_rules": [],
+        "coalescing": [],
+        "exact_coalescing": [],
+        "exact_assignment": [],
+        "lpt_quality": [],
+        "deterministic": [],
+    }
     _, broken = check_plan_request(defective("unbalanced_round_robin"), request)
     assert broken["strategy_rules"][0].startswith("round_robin: node 0 reads")

@@ -16,6 +16,8 @@ from lakeproof.datagen import Format, Manifest, load_spec
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.net import wait_until
 from lakeproof.oracle import Oracle
+from lakeproof.properties.invariants import CoalescingRules
+from lakeproof.properties.profile import profile_violations
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
 from lakeproof.refcluster.engine import json_value
 from lakeproof.refcluster.model import STRATEGIES
@@ -304,3 +306,21 @@ def test_data_nodes_run_without_the_sampling_profiler(lab: Lab) -> None:
         enabled = dask_client.run(dask.config.get, "distributed.worker.profile.enabled")
     assert len(enabled) == len(lab.live_nodes())
     assert not any(enabled.values()), f"profiler on in: {enabled}"
+
+
+def test_a_profile_names_each_split_s_source_and_each_source_is_coalesced_on_its_own(
+    lab: Lab, smoke: Manifest, client: CoordinatorClient
+) -> None:
+    parquet, ndjson = smoke.duckdb_scan("parquet"), smoke.duckdb_scan("ndjson")
+    sql = f"SELECT count(*) FROM (SELECT region FROM {parquet} UNION ALL SELECT region FROM {ndjson})"
+    # Small splits and a low threshold: each source has more splits than the threshold.
+    pragma = {"target_split_size": 4096, "coalesce_threshold": 2, "external_distribution": "round_robin"}
+    answer = client.query(sql, pragma)
+    assert answer["values"] == [[2 * smoke.total_rows]]
+    formats: dict[int, set[str]] = {}
+    for split in answer["profile"]["splits"]:
+        formats.setdefault(split["source"], set()).add(split["format"])
+    assert sorted(formats) == [0, 1]
+    assert sorted(map(sorted, formats.values())) == [["ndjson"], ["parquet"]]
+    violations = profile_violations(answer, lab.live_nodes(), rules=CoalescingRules.from_pragma(pragma))
+    assert (violations["exact_coalescing"], violations["exact_assignment"]) == ([], [])

@@ -7,7 +7,8 @@ import pytest
 
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.defects import DEFECTS, NO_DEFECTS, Defects, Glob, Memory
-from lakeproof.refcluster.model import FileInfo, QueryShape, RetryPolicy, Split
+from lakeproof.refcluster.model import FileInfo, QueryShape, RetryPolicy, Split, SplitGroup
+from lakeproof.refcluster.splits import SplitOptions
 from lakeproof.refcluster.strategies import assign
 from lakeproof.refcluster.synthetic import plan_synthetic
 
@@ -133,3 +134,56 @@ def test_csv_lf_line_ends_only_pins_the_line_end_of_csv_scans() -> None:
     assert defective.scan_options("csv", "header=true") == "header=true, new_line='\\n'"
     assert defective.scan_options("ndjson", "format='newline_delimited'") == "format='newline_delimited'"
     assert NO_DEFECTS.scan_options("csv", "header=true") == "header=true"
+
+
+def test_weighted_in_file_order_skips_the_largest_first_sort() -> None:
+    # Correct LPT on 2 nodes: 7 -> node 0, 5 -> node 1, 3 -> node 1 (loads 7, 5).
+    assert assign([3, 5, 7], 2, "weighted_round_robin", SCAN).nodes == (1, 1, 0)
+    # In file order: 3 -> node 0, 5 -> node 1, 7 -> node 0 (loads 3, 5).
+    defects = Defects.parse(["weighted_in_file_order"])
+    defective = defects.assign([3, 5, 7], 2, "weighted_round_robin", SCAN, 0)
+    assert defective.nodes == (0, 1, 0)
+    assert defective.used == "weighted_round_robin"
+
+
+def test_weighted_ties_to_highest_node_only_changes_ties() -> None:
+    defects = Defects.parse(["weighted_ties_to_highest_node"])
+    # 4 -> node 2 (all loads 0: the highest), 1 -> node 1 (0, 0 left: the highest).
+    assert defects.assign([4, 1], 3, "weighted_round_robin", SCAN, 0).nodes == (2, 1)
+    # Round robin is untouched.
+    assert defects.assign([4, 1], 3, "round_robin", SCAN, 0).nodes == (0, 1)
+
+
+def test_round_robin_ignores_offset_starts_at_node_zero() -> None:
+    assert NO_DEFECTS.assign([1, 1, 1], 2, "round_robin", SCAN, 1).nodes == (1, 0, 1)
+    defects = Defects.parse(["round_robin_ignores_offset"])
+    assert defects.assign([1, 1, 1], 2, "round_robin", SCAN, 1).nodes == (0, 1, 0)
+
+
+def _ids(groups: list[SplitGroup]) -> list[list[int]]:
+    return [[split.id for split in group.splits] for group in groups]
+
+
+def _splits(sizes: list[int]) -> list[Split]:
+    return [Split(i, f"s3://lake/{i}", "parquet", 0, size, max(size, 0)) for i, size in enumerate(sizes)]
+
+
+def test_coalesce_first_fit_takes_the_first_bin_with_room() -> None:
+    # Bins of 10: 7 -> A (3 free), 4 -> B (6 free), 4 -> B (2 free); 1 fits A and B: best fit B,
+    # first fit A.
+    options = SplitOptions(coalesce_threshold=1, coalesce_target_size=10)
+    assert _ids(NO_DEFECTS.coalesce(_splits([7, 4, 4, 1]), options)) == [[0], [1, 2, 3]]
+    first_fit = Defects.parse(["coalesce_first_fit"]).coalesce(_splits([7, 4, 4, 1]), options)
+    assert _ids(first_fit) == [[0, 3], [1, 2]]
+
+
+def test_unknown_size_remainder_in_last_chunk_makes_eight_chunks_of_the_floor() -> None:
+    sizes = [1] * 33
+    sizes[0] = -1
+    # Correct: ceil(33/8) = 5 a chunk, the last holding 3. Defective: 33 // 8 = 4, the last 4 + 1.
+    correct = _ids(NO_DEFECTS.coalesce(_splits(sizes), SplitOptions()))
+    assert [len(group) for group in correct] == [5] * 6 + [3]
+    defects = Defects.parse(["unknown_size_remainder_in_last_chunk"])
+    defective = _ids(defects.coalesce(_splits(sizes), SplitOptions()))
+    assert [len(group) for group in defective] == [4] * 7 + [5]
+    assert [split for group in defective for split in group] == list(range(33))

@@ -8,7 +8,7 @@ become a `Distribution`, so each invariant is written once and checks both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 UNKNOWN_SIZE = -1
@@ -72,6 +72,9 @@ class Distribution:
     ``split_sizes`` holds every split the engine was given (id -> bytes, UNKNOWN_SIZE if not known):
     for a synthetic plan the request's list, for a profile the splits it lists.
     ``reported_loads`` are the per-node loads a synthetic plan reports (None for a profile).
+    ``split_sources`` names the source (FROM item) of each split, 0 if not given: coalescing works
+    per source. ``offset`` is where round robin starts (request field ``offset``, pragma
+    ``round_robin_offset``). ``nodes`` are in the engine's node order: node index i is ``nodes[i]``.
     """
 
     requested: str
@@ -83,6 +86,8 @@ class Distribution:
     split_files: Mapping[int, str]
     shape: Shape = Shape()
     reported_loads: Mapping[str | None, int] | None = None
+    split_sources: Mapping[int, int] = field(default_factory=dict)
+    offset: int = 0
 
     def loads(self) -> dict[str, int]:
         """Known bytes each data node reads (every node listed, 0 if it reads nothing)."""
@@ -148,11 +153,13 @@ def from_synthetic_plan(request: Mapping[str, Any], plan: Mapping[str, Any]) -> 
         split_files={index: f"split-{index}" for index in range(len(sizes))},
         shape=Shape.from_json(request.get("shape")),
         reported_loads=reported,
+        offset=int(request.get("offset", 0)),
     )
 
 
-def from_answer(answer: Mapping[str, Any], nodes: Sequence[str]) -> Distribution:
-    """The distribution in a query answer's profile; ``nodes`` are the data nodes it could use.
+def from_answer(answer: Mapping[str, Any], nodes: Sequence[str], offset: int = 0) -> Distribution:
+    """The distribution in a query answer's profile; ``nodes`` are the data nodes it could use, in
+    the engine's node order (``GET /nodes``), ``offset`` the query's ``round_robin_offset``.
 
     Splits are gathered into groups by their ``group`` id in order of appearance; a split listed
     twice stays listed twice, so the exactly-once check sees it.
@@ -185,6 +192,8 @@ def from_answer(answer: Mapping[str, Any], nodes: Sequence[str]) -> Distribution
         split_sizes={int(split["id"]): int(split["size"]) for split in profile["splits"]},
         split_files={int(split["id"]): str(split["uri"]) for split in profile["splits"]},
         shape=Shape.from_json(profile.get("shape")),
+        split_sources={int(split["id"]): int(split.get("source", 0)) for split in profile["splits"]},
+        offset=offset,
     )
 
 

@@ -3,7 +3,9 @@
 A request is ``{"split_sizes", "nodes", "strategy", "shape", "coalesce", "offset"}`` (design:
 Coordinator API). Sizes mix the interesting regions: tiny splits, ordinary ones, splits around
 the 128 MiB coalescing target, zero (a known size) and -1 (unknown). Split counts cross the
-coalescing threshold of 32, and node counts run from none to more nodes than splits.
+coalescing threshold of 32, and node counts run from none to more nodes than splits. For the
+exact-algorithm properties, sizes also come from a few values only, so equal sizes and equal
+node loads (where tie rules decide) are the rule rather than the exception.
 """
 
 from __future__ import annotations
@@ -51,6 +53,39 @@ def split_sizes(
 tiny_sizes = st.integers(0, 4 * MIB)
 """Sizes of many small files, which coalescing packs together."""
 
+packing_sizes = st.integers(1, 127).map(lambda mib: mib * MIB)
+"""Whole MiB below the 128 MiB coalescing target: many bins with different room left, where best
+fit and first fit part ways."""
+
+TIED_SIZES = (0, MIB, 2 * MIB, 3 * MIB, 4 * MIB)
+"""A few small sizes: lists drawn from them are full of equal sizes and equal node loads."""
+
+COALESCING_SIZES = (0, MIB, 16 * MIB, 32 * MIB, 48 * MIB, 64 * MIB, 96 * MIB, 127 * MIB, 128 * MIB, 200 * MIB)
+"""A few sizes around the 128 MiB coalescing target: bins with equal room, exact fits, splits alone."""
+
+
+@st.composite
+def tied_split_sizes(
+    draw: st.DrawFn, palette: Sequence[int] = TIED_SIZES, max_splits: int = 80, unknown: bool | None = None
+) -> list[int]:
+    """Split sizes that take one to three values of ``palette``: many equal sizes, all equal when
+    one value is drawn, all zero when that value is 0 (see `split_sizes` for lengths and unknowns)."""
+    values = draw(st.lists(st.sampled_from(palette), min_size=1, max_size=3, unique=True))
+    drawn: list[int] = draw(split_sizes(max_splits, unknown, st.sampled_from(values)))
+    return drawn
+
+
+def tie_heavy_sizes(max_splits: int = 80) -> st.SearchStrategy[list[int]]:
+    """Split sizes of either kind: few distinct values (ties everywhere) or any sizes."""
+    return st.one_of(tied_split_sizes(max_splits=max_splits), split_sizes(max_splits=max_splits))
+
+
+small_instances = st.lists(st.integers(0, 12), min_size=1, max_size=8)
+"""Up to 8 small sizes (many equal): instances whose optimal assignment is found by brute force."""
+
+few_nodes = st.integers(1, 4)
+"""One to four nodes, for brute-forced optima."""
+
 shapes = st.fixed_dictionaries(
     {},
     optional={
@@ -72,13 +107,14 @@ def plan_requests(
     strategies: Sequence[str] | st.SearchStrategy[str],
     sizes: st.SearchStrategy[list[int]] | None = None,
     coalesce: st.SearchStrategy[bool] | None = None,
+    nodes: st.SearchStrategy[int] = node_counts,
 ) -> st.SearchStrategy[Request]:
     """Requests for any of ``strategies`` (a list of names or a strategy of names)."""
     names = st.sampled_from(list(strategies)) if isinstance(strategies, Sequence) else strategies
     return st.fixed_dictionaries(
         {
             "split_sizes": sizes if sizes is not None else split_sizes(),
-            "nodes": node_counts,
+            "nodes": nodes,
             "strategy": names,
             "shape": shapes,
             "coalesce": coalesce if coalesce is not None else st.booleans(),
@@ -93,7 +129,7 @@ def adaptive_names(strategies: Sequence[str]) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from([ADAPTIVE, ""]), unknown)
 
 
-SizeLayout = Literal["varied", "equal", "tiny", "unknown"]
+SizeLayout = Literal["varied", "equal", "tied", "tiny", "unknown"]
 SIZE_LAYOUTS: tuple[SizeLayout, ...] = get_args(SizeLayout)
 
 ShapeName = Literal["scan", "aggregation", "topn", "limit", "filter"]
@@ -111,12 +147,15 @@ def fixed_sizes(count: int, layout: SizeLayout = "varied") -> list[int]:
     """``count`` split sizes laid out deterministically, for boundary cases written by hand.
 
     ``varied``: spread from 0 to 200 MiB (a multiplicative hash of the index); ``equal``: 1 MiB
-    each; ``tiny``: 0-4 KiB each (many small files); ``unknown``: varied with the middle one -1.
+    each; ``tied``: 1, 2, 3 MiB in turn (equal sizes and equal node loads all the way); ``tiny``:
+    0-4 KiB each (many small files); ``unknown``: varied with the middle one -1.
     """
     if count < 0:
         raise ValueError(f"a plan has 0 or more splits, got {count}")
     if layout == "equal":
         return [MIB] * count
+    if layout == "tied":
+        return [(1 + index % 3) * MIB for index in range(count)]
     if layout == "tiny":
         return [(index * 7919) % 4097 for index in range(count)]
     sizes = [(index * 2_654_435_761) % (200 * MIB + 1) for index in range(count)]
@@ -126,7 +165,13 @@ def fixed_sizes(count: int, layout: SizeLayout = "varied") -> list[int]:
 
 
 def fixed_request(
-    splits: int, nodes: int, strategy: str, layout: SizeLayout, shape: ShapeName, coalesce: bool
+    splits: int,
+    nodes: int,
+    strategy: str,
+    layout: SizeLayout,
+    shape: ShapeName,
+    coalesce: bool,
+    offset: int = 0,
 ) -> Request:
     """A synthetic plan request written by hand (see `fixed_sizes` and `SHAPES`)."""
     return {
@@ -135,4 +180,5 @@ def fixed_request(
         "strategy": strategy,
         "shape": SHAPES[shape],
         "coalesce": coalesce,
+        "offset": offset,
     }

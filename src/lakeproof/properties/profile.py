@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakeproof.properties.distribution import from_answer
+from lakeproof.properties.exact import exact_assignment, exact_coalescing
 from lakeproof.properties.invariants import CoalescingRules, coalescing, exactly_once, strategy_rules
 
 Split = Mapping[str, Any]
@@ -126,14 +127,18 @@ def profile_violations(
     objects: Sequence[ExpectedObject] | None = None,
     rows: int | None = None,
     rules: CoalescingRules | None = None,
+    offset: int = 0,
 ) -> dict[str, list[str]]:
     """Every invariant of the profile of ``answer`` by name, with its violations ([] if it holds).
 
-    ``nodes`` are the data nodes the query could use; ``objects`` the objects it scans (one
-    source); ``rows`` what they hold. Strategy bounds are not checked when nodes were lost during
-    the query (splits reassigned or missing): the plan was then changed on purpose.
+    ``nodes`` are the data nodes the query could use, in the engine's node order; ``objects`` the
+    objects it scans (one source); ``rows`` what they hold; ``rules`` and ``offset`` the query's
+    coalescing pragmas and ``round_robin_offset``. The groups must be exactly the documented
+    coalescing of the profile's splits, and each group on exactly the node the documented
+    strategy puts it on. Strategy rules are not checked when nodes were lost during the query
+    (splits reassigned or missing): the plan was then changed on purpose.
     """
-    plan = from_answer(answer, nodes)
+    plan = from_answer(answer, nodes, offset)
     profile = answer["profile"]
     disturbed = bool(profile.get("reassigned_from")) or bool(profile.get("missing_splits"))
     results: dict[str, list[str]] = {
@@ -141,6 +146,8 @@ def profile_violations(
         "every_split_read": reads(answer),
         "strategy_rules": [] if disturbed else strategy_rules(plan),
         "coalescing": coalescing(plan, rules),
+        "exact_coalescing": exact_coalescing(plan, rules),
+        "exact_assignment": [] if disturbed else exact_assignment(plan),
     }
     if objects is not None:
         results["objects_covered"] = coverage(answer, objects)

@@ -20,14 +20,22 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from lakeproof.properties.distribution import from_synthetic_plan
+from lakeproof.properties.exact import exact_assignment, exact_coalescing, lpt_quality
 from lakeproof.properties.generators import (
+    COALESCING_SIZES,
     Request,
     adaptive_names,
+    few_nodes,
+    packing_sizes,
     plan_requests,
+    small_instances,
     split_sizes,
+    tie_heavy_sizes,
+    tied_split_sizes,
     tiny_sizes,
 )
 from lakeproof.properties.invariants import (
+    ADAPTIVE,
     COORDINATOR_ONLY,
     ROUND_ROBIN,
     WEIGHTED,
@@ -53,7 +61,9 @@ class PlanProperty:
     """An invariant checked on plans of generated requests.
 
     ``requests`` builds the request generator from the engine's strategy names; ``check`` gets
-    the request and its plans (``plans`` of them: 2 to compare repeated planning).
+    the request and its plans (``plans`` of them: 2 to compare repeated planning). With
+    ``planned_as`` each generated request is planned and checked once per strategy named there,
+    its own ``strategy`` replaced: one draw checks several strategies on the same input.
     """
 
     name: str
@@ -61,6 +71,7 @@ class PlanProperty:
     requests: Callable[[Sequence[str]], st.SearchStrategy[Request]]
     check: Callable[[Request, Sequence[Mapping[str, Any]]], list[str]]
     plans: int = 1
+    planned_as: tuple[str, ...] = ()
 
 
 def _on_plan(
@@ -72,9 +83,26 @@ def _on_plan(
     return check
 
 
-def _coalescing(request: Request, plans: Sequence[Mapping[str, Any]]) -> list[str]:
-    rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
-    return coalescing(from_synthetic_plan(request, plans[0]), rules)
+def _with_coalescing_rules(
+    invariant: Callable[..., list[str]],
+) -> Callable[[Request, Sequence[Mapping[str, Any]]], list[str]]:
+    """A check of ``invariant`` under the request's coalescing rules (the engine's defaults)."""
+
+    def check(request: Request, plans: Sequence[Mapping[str, Any]]) -> list[str]:
+        rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
+        return list(invariant(from_synthetic_plan(request, plans[0]), rules))
+
+    return check
+
+
+_many_sizes = st.one_of(
+    split_sizes(max_splits=200, sizes=tiny_sizes),
+    split_sizes(max_splits=200),
+    tied_split_sizes(COALESCING_SIZES, max_splits=200),
+    st.lists(packing_sizes, min_size=33, max_size=80),
+)
+"""Split lists for coalescing: many tiny files (the file cap), any sizes, sizes around the target,
+sizes that leave bins with different room."""
 
 
 PROPERTIES: dict[str, PlanProperty] = {
@@ -113,12 +141,31 @@ PROPERTIES: dict[str, PlanProperty] = {
         PlanProperty(
             "coalescing",
             "coalescing conserves files and bytes, <= 32 files and 128 MiB a group, big splits stay alone",
-            lambda names: plan_requests(
-                [*names, ""],
-                sizes=st.one_of(split_sizes(max_splits=200, sizes=tiny_sizes), split_sizes(max_splits=200)),
-                coalesce=st.booleans(),
+            lambda names: plan_requests([*names, ""], sizes=_many_sizes),
+            _with_coalescing_rules(coalescing),
+        ),
+        PlanProperty(
+            "exact_assignment",
+            "each group is exactly where the documented rule puts it: round robin from the offset, "
+            "LPT with its tie rules, and adaptive's pick, all three on every drawn input",
+            lambda _names: plan_requests([ADAPTIVE], sizes=tie_heavy_sizes()),
+            _on_plan(exact_assignment),
+            # coordinator_only's one rule (all local) is its own property, "" adaptive's alias.
+            planned_as=(ROUND_ROBIN, WEIGHTED, ADAPTIVE),
+        ),
+        PlanProperty(
+            "coalescing_exact",
+            "coalescing is best-fit decreasing with its tie rules and 32-file cap, or ceil(n/8) chunks",
+            lambda names: plan_requests([*names, ""], sizes=_many_sizes, coalesce=st.just(True)),
+            _with_coalescing_rules(exact_coalescing),
+        ),
+        PlanProperty(
+            "lpt_quality",
+            "weighted_round_robin: makespan <= (4/3 - 1/(3n)) x the optimum, brute-forced on small instances",
+            lambda _names: plan_requests(
+                [WEIGHTED], sizes=small_instances, coalesce=st.just(False), nodes=few_nodes
             ),
-            _coalescing,
+            _on_plan(lpt_quality),
         ),
         PlanProperty(
             "deterministic",
@@ -204,21 +251,23 @@ def check_plan_property(
         suppress_health_check=list(HealthCheck),
     )
     @given(prop.requests(strategies))
-    def examine(request: Request) -> None:
+    def examine(drawn: Request) -> None:
         run.requests_checked += 1
-        run.split_counts[_bucket(len(request["split_sizes"]))] += 1
-        plans = []
-        try:
-            for _ in range(prop.plans):
-                plans.append(planner(request))
-        except Exception as exc:  # any refusal is a finding about this request
-            violations = [f"the engine could not plan this request: {exc}"]
-        else:
-            run.strategies_used[str(plans[0].get("strategy", {}).get("used"))] += 1
-            violations = prop.check(request, plans)
-        if violations:
-            last_failure.append(Falsified(request, violations))
-            raise _Violated(violations[0])
+        run.split_counts[_bucket(len(drawn["split_sizes"]))] += 1
+        names = prop.planned_as or (drawn["strategy"],)
+        for request in ({**drawn, "strategy": name} for name in names):
+            plans = []
+            try:
+                for _ in range(prop.plans):
+                    plans.append(planner(request))
+            except Exception as exc:  # any refusal is a finding about this request
+                violations = [f"the engine could not plan this request: {exc}"]
+            else:
+                run.strategies_used[str(plans[0].get("strategy", {}).get("used"))] += 1
+                violations = prop.check(request, plans)
+            if violations:
+                last_failure.append(Falsified(request, violations))
+                raise _Violated(violations[0])
 
     started = time.monotonic()
     try:
@@ -235,9 +284,13 @@ def check_plan_request(planner: Planner, request: Request) -> tuple[Mapping[str,
     """Plan ``request`` twice; return the plan and every invariant's violations by name."""
     first, second = planner(request), planner(request)
     plan = from_synthetic_plan(request, first)
+    rules = CoalescingRules(enabled=bool(request.get("coalesce", False)))
     return first, {
         "exactly_once": exactly_once(plan),
         "strategy_rules": strategy_rules(plan),
-        "coalescing": coalescing(plan, CoalescingRules(enabled=bool(request.get("coalesce", False)))),
+        "coalescing": coalescing(plan, rules),
+        "exact_coalescing": exact_coalescing(plan, rules),
+        "exact_assignment": exact_assignment(plan),
+        "lpt_quality": lpt_quality(plan),
         "deterministic": deterministic(first, second),
     }

@@ -18,7 +18,7 @@ result is deterministic and reads in file order.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from lakeproof.refcluster.model import Split, SplitGroup
 from lakeproof.refcluster.splits import SplitOptions
@@ -37,6 +37,11 @@ def coalesce(splits: Sequence[Split], options: SplitOptions | None = None) -> li
         members = [list(splits[start : start + chunk]) for start in range(0, len(splits), chunk)]
     else:
         members = _best_fit_decreasing(splits, opts.coalesce_target_size, opts.max_files_per_group)
+    return numbered(members)
+
+
+def numbered(members: Iterable[Sequence[Split]]) -> list[SplitGroup]:
+    """Groups of ``members`` ordered by their smallest split id, members by id, numbered 0..m-1."""
     ordered = sorted((sorted(group, key=lambda s: s.id) for group in members), key=lambda g: g[0].id)
     return [SplitGroup(id=index, splits=tuple(group)) for index, group in enumerate(ordered)]
 

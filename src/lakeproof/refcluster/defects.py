@@ -19,9 +19,11 @@ import sqlglot
 from sqlglot import exp
 
 from lakeproof.errors import ConfigError
-from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split
+from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
+from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
+from lakeproof.refcluster.splits import SplitOptions
 from lakeproof.refcluster.storage import RangeReader, read_text_split
-from lakeproof.refcluster.strategies import Assignment
+from lakeproof.refcluster.strategies import Assignment, assign
 
 DEFECTS: dict[str, str] = {
     "drop_split": "distribution loses the last split group (in /plan and in queries)",
@@ -41,6 +43,13 @@ DEFECTS: dict[str, str] = {
     "drop_unterminated_last_record": "a text split drops a last record that has no newline",
     "skip_record_at_cut": "a text split whose cut lands exactly on a record start skips that record",
     "csv_lf_line_ends_only": "nodes parse CSV splits with LF line ends only: the rows of CRLF files are lost",
+    "weighted_in_file_order": "weighted_round_robin takes split groups in file order, not largest first",
+    "weighted_ties_to_highest_node": "weighted_round_robin gives a tie between equally loaded nodes to the "
+    "highest index",
+    "round_robin_ignores_offset": "round robin starts at node 0 whatever round_robin_offset says",
+    "coalesce_first_fit": "coalescing puts each split into the first bin it fits, not the fullest one",
+    "unknown_size_remainder_in_last_chunk": "splits of unknown size are cut into 8 chunks of n // 8, the "
+    "remainder added to the last chunk",
 }
 
 Glob = tuple[str, Format]
@@ -145,6 +154,7 @@ class Defects:
         if "ignore_unknown_fields" not in self:
             return body
         return {name: value for name, value in body.items() if name in known}
+
     def listing(self, memory: Memory, glob: Glob, list_now: Callable[[], list[FileInfo]]) -> list[FileInfo]:
         """The objects of ``glob``: listed now, or as first listed if listings go stale."""
         if "stale_listing" not in self:
@@ -174,6 +184,73 @@ class Defects:
         if "csv_lf_line_ends_only" not in self or format != "csv":
             return options_sql
         return ", ".join(option for option in (options_sql, "new_line='\\n'") if option)
+
+    def assign(
+        self, sizes: Sequence[int], node_count: int, strategy: str, shape: QueryShape, offset: int
+    ) -> Assignment:
+        """The strategy's assignment of groups of ``sizes`` as the defective engine makes it."""
+        if "round_robin_ignores_offset" in self:
+            offset = 0
+        assignment = self.skew(assign(sizes, node_count, strategy, shape, offset))
+        file_order = "weighted_in_file_order" in self
+        ties_high = "weighted_ties_to_highest_node" in self
+        if assignment.used == "weighted_round_robin" and (file_order or ties_high):
+            nodes = _least_loaded_first(sizes, node_count, file_order, ties_high)
+            return dataclasses.replace(assignment, nodes=nodes)
+        return assignment
+
+    def coalesce(self, splits: Sequence[Split], options: SplitOptions) -> list[SplitGroup]:
+        """The groups the defective coalescing makes of ``splits``."""
+        if not options.coalesce or len(splits) <= options.coalesce_threshold:
+            return coalesce(splits, options)
+        if any(split.size < 0 for split in splits):
+            if "unknown_size_remainder_in_last_chunk" not in self:
+                return coalesce(splits, options)
+            chunk = max(len(splits) // UNKNOWN_SIZE_CHUNKS, 1)
+            members = [list(splits[start : start + chunk]) for start in range(0, len(splits), chunk)]
+            while len(members) > UNKNOWN_SIZE_CHUNKS:
+                remainder = members.pop()
+                members[-1] += remainder
+            return numbered(members)
+        if "coalesce_first_fit" in self:
+            return numbered(_first_fit_decreasing(splits, options))
+        return coalesce(splits, options)
+
+
+def _least_loaded_first(
+    sizes: Sequence[int], node_count: int, file_order: bool, ties_high: bool
+) -> tuple[int | None, ...]:
+    """Each group to the least-loaded node, with the weighted defects' mistakes."""
+    order = range(len(sizes)) if file_order else sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    loads = [0] * node_count
+    nodes: list[int | None] = [None] * len(sizes)
+    for group in order:
+        node = min(range(node_count), key=lambda n: (loads[n], -n if ties_high else n))
+        nodes[group] = node
+        loads[node] += sizes[group]
+    return tuple(nodes)
+
+
+def _first_fit_decreasing(splits: Sequence[Split], options: SplitOptions) -> list[list[Split]]:
+    """Splits by size descending, each into the first opened bin with room and files to spare."""
+    target, max_files = options.coalesce_target_size, options.max_files_per_group
+    bins: list[tuple[list[Split], set[str]]] = []
+    free: list[int] = []
+    for split in sorted(splits, key=lambda s: (-s.size, s.id)):
+        fits = (
+            index
+            for index, (_, files) in enumerate(bins)
+            if free[index] >= split.size and (len(files) < max_files or split.uri in files)
+        )
+        index = len(bins) if split.size >= target else next(fits, len(bins))
+        if index == len(bins):
+            bins.append(([], set()))
+            # A split of the target size or more fills its bin: nothing else joins it.
+            free.append(target if split.size < target else -1)
+        bins[index][0].append(split)
+        bins[index][1].add(split.uri)
+        free[index] -= max(split.size, 0)
+    return [members for members, _ in bins]
 
 
 NO_DEFECTS = Defects()

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import distributed
 import duckdb
@@ -41,7 +41,6 @@ import duckdb
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.refcluster.coalesce import coalesce
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
 from lakeproof.refcluster.errors import BadRequestError, EngineError, NodeFailureError, caller_errors
@@ -60,7 +59,7 @@ from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, Query
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
-from lakeproof.refcluster.strategies import Assignment, assign
+from lakeproof.refcluster.strategies import Assignment
 from lakeproof.refcluster.synthetic import plan_synthetic
 
 COORDINATOR = "coordinator"
@@ -116,13 +115,23 @@ class _Plan:
             shares.setdefault(_executor(node, self.live), []).append(self.groups[index])
         return shares
 
-    def placed_splits(self) -> list[tuple[Split, int, str]]:
-        """Every split as placed, in group order: the split, its group id and its executor."""
-        return [
-            (split, self.groups[index][1].id, _executor(node, self.live))
-            for index, node in self.placements
-            for split in self.groups[index][1].splits
-        ]
+    def placed_splits(self) -> list[_PlacedSplit]:
+        """Every split as placed, in group order."""
+        placed: list[_PlacedSplit] = []
+        for index, node in self.placements:
+            planned, group = self.groups[index]
+            source, executor = planned.source.index, _executor(node, self.live)
+            placed += [_PlacedSplit(split, group.id, source, executor) for split in group.splits]
+        return placed
+
+
+class _PlacedSplit(NamedTuple):
+    """A split, its group id, the index of its source (FROM item) and the executor reading it."""
+
+    split: Split
+    group: int
+    source: int
+    executor: str
 
 
 @dataclass
@@ -227,9 +236,7 @@ class Engine:
             "strategy": _strategy_json(plan.assignment),
             "warnings": list(plan.assignment.warnings),
             "mode": plan.analysis.mode,
-            "splits": [
-                _split_json(split, group, executor) for split, group, executor in plan.placed_splits()
-            ],
+            "splits": [_split_json(placed) for placed in plan.placed_splits()],
         }
 
     def _make_plan(self, request: QueryRequest, cancelled: Cancelled = never_cancelled) -> _Plan:
@@ -248,14 +255,12 @@ class Engine:
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
         defects = self.config.defects
-        assignment = defects.skew(
-            assign(
-                [group.size for _, group in groups],
-                len(live),
-                pragma.external_distribution,
-                analysis.shape,
-                pragma.round_robin_offset,
-            )
+        assignment = defects.assign(
+            [group.size for _, group in groups],
+            len(live),
+            pragma.external_distribution,
+            analysis.shape,
+            pragma.round_robin_offset,
         )
         return _Plan(
             pragma, analysis, deadline, planned, groups, live, assignment, defects.placements(assignment)
@@ -333,7 +338,7 @@ class Engine:
             next_split += len(splits)
             groups = [
                 SplitGroup(next_group + index, group.splits)
-                for index, group in enumerate(coalesce(splits, pragma.split_options))
+                for index, group in enumerate(self.config.defects.coalesce(splits, pragma.split_options))
             ]
             next_group += len(groups)
             planned.append(
@@ -399,13 +404,7 @@ class Engine:
                 "mode": plan.analysis.mode,
                 "shape": dataclasses.asdict(plan.analysis.shape),
                 "splits": [
-                    _split_json(
-                        split,
-                        group,
-                        (stats[split.id].node if split.id in stats else None) or executor,
-                        stats.get(split.id),
-                    )
-                    for split, group, executor in plan.placed_splits()
+                    _split_json(placed, stats.get(placed.split.id)) for placed in plan.placed_splits()
                 ],
                 "nodes": _node_totals(results),
                 "missing_splits": sorted(missing),
@@ -681,17 +680,20 @@ def _strategy_json(assignment: Assignment) -> dict[str, str]:
     return {"requested": assignment.requested, "used": assignment.used, "reason": assignment.reason}
 
 
-def _split_json(split: Split, group: int, node: str, stats: SplitStats | None = None) -> dict[str, Any]:
+def _split_json(placed: _PlacedSplit, stats: SplitStats | None = None) -> dict[str, Any]:
+    """A split in a plan or profile; read by the node its stats name (a reassigned split moved)."""
+    split = placed.split
     return {
         "id": split.id,
-        "group": group,
+        "group": placed.group,
+        "source": placed.source,
         "uri": split.uri,
         "format": split.format,
         "offset": split.offset,
         "length": split.length,
         "size": split.size,
         "row_groups": list(split.row_groups) if split.row_groups is not None else None,
-        "node": node,
+        "node": (stats.node if stats else None) or placed.executor,
         "attempts": stats.attempts if stats else 0,
         "requests": stats.requests if stats else 0,
         "rows": stats.rows if stats else None,

@@ -21,11 +21,10 @@ from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 from lakeproof.errors import ConfigError
-from lakeproof.refcluster.coalesce import coalesce
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.model import DEFAULT_STRATEGY, UNKNOWN_SIZE, QueryShape, Split
 from lakeproof.refcluster.splits import SplitOptions
-from lakeproof.refcluster.strategies import assign, node_loads
+from lakeproof.refcluster.strategies import node_loads
 
 MAX_NODES = 1024
 MAX_SPLITS = 1_000_000
@@ -61,7 +60,7 @@ def plan_synthetic(body: Mapping[str, Any], defects: Defects = NO_DEFECTS) -> di
             Split(id=i, uri=f"synthetic://split-{i}", format="parquet", offset=0, length=size, file_size=size)
             for i, size in enumerate(sizes)
         ]
-        groups = coalesce(splits, SplitOptions())
+        groups = defects.coalesce(splits, SplitOptions())
         group_sizes = [group.size for group in groups]
         members = [[split.id for split in group.splits] for group in groups]
     else:
@@ -69,7 +68,7 @@ def plan_synthetic(body: Mapping[str, Any], defects: Defects = NO_DEFECTS) -> di
         group_sizes = sizes
         members = [[i] for i in range(len(sizes))]
 
-    assignment = defects.skew(assign(group_sizes, nodes, strategy, shape, offset))
+    assignment = defects.assign(group_sizes, nodes, strategy, shape, offset)
     placements = defects.placements(assignment)
     placed_sizes = [group_sizes[index] for index, _ in placements]
     placed_nodes = [node for _, node in placements]
