@@ -121,7 +121,7 @@ def test_a_node_killed_mid_task_leaves_no_scratch(output_dir: Path, private_temp
             {"external_distribution": "round_robin", "query_timeout_s": 60},
         )
         node_folders = f"{TASK_PREFIX}{lab.describe()['pids']['node-1']}-*"
-        wait_until(lambda: any(root.glob(node_folders)), 30, "the node's task folder")
+        wait_until(lambda: any(root.glob(node_folders)), 60, "the node's task folder")
 
         lab.kill_node("node-1")
 
