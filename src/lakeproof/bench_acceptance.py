@@ -34,6 +34,8 @@ from lakeproof.scratch import LAB_ROOT_PREFIX, TASK_PREFIX
 # Command-line fragments that identify the lab's component processes.
 LAB_PROCESS_MARKERS = ("moto.server", "lakeproof.faultproxy", "lakeproof.refcluster", "distributed.cli.dask_")
 DEFAULT_SELECTION = ("--exclude", "slow")
+PABOT_ORDERING = ("--ordering", "pabot_ordering.txt")
+"""The suites longest first, as ``make acceptance`` runs them (a path relative to the repository)."""
 RUN_MARKER = "LAKEPROOF_BENCH_RUN"
 """Environment variable whose value tells one benchmark run's processes from everyone else's."""
 SCRATCH_PREFIXES = (LAB_ROOT_PREFIX, TASK_PREFIX, "dask-scratch-space")
@@ -180,6 +182,7 @@ def robot_argv(parallel: bool, output_dir: Path, suites: str, processes: int) ->
             "--processes",
             str(processes),
             "--no-pabotlib",  # the suites need no PabotLib, and its server would outlive a killed pabot
+            *PABOT_ORDERING,
             *common,
         ]
     return [sys.executable, "-m", "robot", *common]
