@@ -1,6 +1,6 @@
 *** Settings ***
 Documentation       Distribution properties of the engine's planner, checked on thousands of generated
-...                 plans and on the profiles of real queries (design: Distribution strategies, Splits).
+...                 plans and on the profiles of real queries (docs/architecture.md: Distribution strategies, Splits).
 ...
 ...                 The generated tests send synthetic split lists to the engine's ``/plan`` dry run:
 ...                 Hypothesis draws split sizes (tiny, ordinary, beyond the 128 MiB coalescing target,

@@ -1,4 +1,4 @@
-"""Engine-agnostic comparison of query answers with the oracle's (see design.md, "Comparison").
+"""Engine-agnostic comparison of query answers with the oracle's (see docs/architecture.md, "Comparison").
 
 >>> expected = answer_from_json({"columns": [{"name": "x", "type": "DECIMAL(4,2)"}], "values": [["1.10"]]})
 >>> actual = answer_from_json({"columns": [{"name": "x", "type": "DECIMAL(4,2)"}], "values": [["1.1"]]})

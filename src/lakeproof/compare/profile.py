@@ -1,7 +1,7 @@
 """Reading an answer's profile (or a dry-run plan): which node read an object, with how many attempts.
 
-Profiles and plans list splits as ``{"uri", "node", "attempts", ...}`` (design.md, "Coordinator
-API"). Objects are named by their full key or their ``s3://`` URI, as the dataset keywords give
+Profiles and plans list splits as ``{"uri", "node", "attempts", ...}`` (docs/architecture.md,
+"Coordinator API"). Objects are named by their full key or their ``s3://`` URI, as the dataset keywords give
 them.
 
 >>> splits = [{"uri": "s3://lake/r/a.csv", "node": "node-2", "attempts": 3}]

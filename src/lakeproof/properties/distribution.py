@@ -20,7 +20,7 @@ COORDINATOR = "coordinator"
 
 @dataclass(frozen=True)
 class Shape:
-    """What the adaptive strategy knows about a query (design: Distribution strategies)."""
+    """What the adaptive strategy knows about a query (docs/architecture.md: Distribution strategies)."""
 
     aggregation: bool = False
     topn: bool = False

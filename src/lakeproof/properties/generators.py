@@ -1,11 +1,12 @@
 """Hypothesis strategies that generate synthetic ``/plan`` requests.
 
-A request is ``{"split_sizes", "nodes", "strategy", "shape", "coalesce", "offset"}`` (design:
-Coordinator API). Sizes mix the interesting regions: tiny splits, ordinary ones, splits around
-the 128 MiB coalescing target, zero (a known size) and -1 (unknown). Split counts cross the
-coalescing threshold of 32, and node counts run from none to more nodes than splits. For the
-exact-algorithm properties, sizes also come from a few values only, so equal sizes and equal
-node loads (where tie rules decide) are the rule rather than the exception.
+A request is ``{"split_sizes", "nodes", "strategy", "shape", "coalesce", "offset"}``
+(docs/architecture.md: Coordinator API). Sizes mix the interesting regions: tiny splits,
+ordinary ones, splits around the 128 MiB coalescing target, zero (a known size) and -1
+(unknown). Split counts cross the coalescing threshold of 32, and node counts run from none to
+more nodes than splits. For the exact-algorithm properties, sizes also come from a few values
+only, so equal sizes and equal node loads (where tie rules decide) are the rule rather than the
+exception.
 """
 
 from __future__ import annotations

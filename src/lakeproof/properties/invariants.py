@@ -1,11 +1,11 @@
-"""The distribution rules and provable bounds of design.md, one checker per invariant.
+"""The distribution rules and provable bounds of docs/architecture.md, one checker per invariant.
 
 Each checker takes a `Distribution` (a synthetic plan or a real query's profile) and returns the
 violations it finds as sentences a tester can read; an empty list means the invariant holds.
 Checkers of one strategy's rules return nothing for plans that requested another strategy, so
 every checker can be run on every plan.
 
-The rules (design: Distribution strategies, Splits):
+The rules (docs/architecture.md: Distribution strategies, Splits):
 
 - exactly once: every split is in exactly one group, every group is read once, by one reader,
   and that reader is a data node of the plan or the coordinator;
@@ -37,7 +37,7 @@ ROUND_ROBIN = "round_robin"
 WEIGHTED = "weighted_round_robin"
 ADAPTIVE = "adaptive"
 DESIGN_STRATEGIES = (COORDINATOR_ONLY, ROUND_ROBIN, WEIGHTED, ADAPTIVE)
-"""The pragma values design.md defines; ``""`` means adaptive too, anything else must warn."""
+"""The pragma values docs/architecture.md defines; ``""`` means adaptive too, anything else must warn."""
 
 _SHOWN = 3  # examples named in one violation before "and N more"
 
@@ -49,7 +49,8 @@ def fallback_warning(value: str) -> str:
 
 @dataclass(frozen=True)
 class CoalescingRules:
-    """When and how splits are coalesced into groups (design: Splits); defaults are the design's."""
+    """When and how splits are coalesced into groups (docs/architecture.md: Splits), with the
+    documented defaults."""
 
     enabled: bool = True
     threshold: int = 32

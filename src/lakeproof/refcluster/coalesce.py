@@ -1,6 +1,6 @@
 """Coalescing: pack many small splits into fewer groups so per-task overhead does not dominate.
 
-Rules (design: Splits):
+Rules (docs/architecture.md: Splits):
 
 - Nothing happens at or below ``coalesce_threshold`` splits, or when coalescing is off: each
   split becomes its own group.

@@ -2,7 +2,7 @@
 
 A suite is only worth running if it fails when the engine is wrong. The honesty tests
 (``tests/honesty/``) start the lab with one of these defects and check that the suite meant to
-catch it fails with the expected reason. Each defect re-creates a bug class from design.md
+catch it fails with the expected reason. Each defect re-creates a bug class listed in docs/architecture.md
 ("Bug classes the kit must catch"); none is ever active unless named in the coordinator config
 (``Start Lab    defects=...``, Robot variable ``${ENGINE_DEFECTS}``, ``lakeproof lab up
 --engine-defects``), and the coordinator logs a warning at start when one is.

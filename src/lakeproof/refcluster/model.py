@@ -91,7 +91,7 @@ class QueryShape:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How a split read is retried (see design: Storage reads and retries).
+    """How a split read is retried (see docs/architecture.md: Storage reads and retries).
 
     ``max_attempts`` counts the first try. Backoff before attempt k (k >= 2) is
     ``min(initial_backoff_s * multiplier**(k-2), max_backoff_s)`` plus 0..jitter of it.

@@ -1,6 +1,6 @@
 """Split planning: turn listed files into the units of reading that strategies distribute.
 
-Rules (design: Splits):
+Rules (docs/architecture.md: Splits):
 
 - Parquet: one split per row group; adjacent row groups are merged toward
   ``parquet_target_size`` as long as the file keeps at least two splits, so a large file is

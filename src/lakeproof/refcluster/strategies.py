@@ -1,6 +1,6 @@
 """Distribution strategies: which node reads each split group (pragma ``external_distribution``).
 
-The rules follow ES|QL's external sources exactly (design: Distribution strategies):
+The rules follow ES|QL's external sources exactly (docs/architecture.md: Distribution strategies):
 
 - ``coordinator_only``: every group is read on the coordinator.
 - ``round_robin``: group i -> node (i + offset) mod n; no nodes or no groups -> local.
