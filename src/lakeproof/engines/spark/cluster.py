@@ -43,7 +43,7 @@ class SparkClusterSettings:
     executor_memory: str = "640m"
     driver_memory: str = "768m"
     daemon_memory: str = "256m"
-    start_timeout: float = 60.0
+    start_timeout: float = 180.0
     task_max_failures: int = 4
     s3a_attempts: int = 4
     s3a_retry_interval_ms: int = 200

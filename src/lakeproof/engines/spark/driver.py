@@ -275,14 +275,14 @@ def launch(lab: Lab, settings: Mapping[str, Any]) -> SparkDriver:
     """Start a Spark cluster reading ``lab``'s objects and return its driver.
 
     Settings: ``reader`` (the proxy listener S3A reads through, default ``coordinator``),
-    ``workers`` (default 2), ``start_timeout`` (seconds, default 60).
+    ``workers`` (default 2), ``start_timeout`` (seconds for each start-up step, default 180: a loaded 2-core machine needs more than a quiet one).
     """
     reader = str(settings.get("reader", "coordinator"))
     if reader not in lab.settings.readers:
         listeners = ", ".join(lab.settings.readers)
         raise ConfigError(f"Spark reader {reader!r} is not a listener of the lab; listeners: {listeners}")
     cluster_settings = SparkClusterSettings(
-        workers=int(settings.get("workers", 2)), start_timeout=float(settings.get("start_timeout", 60.0))
+        workers=int(settings.get("workers", 2)), start_timeout=float(settings.get("start_timeout", 180.0))
     )
     cluster = SparkCluster(
         lab.log_dir / "spark", lab.reader_endpoint(reader), installed_jars(), cluster_settings
