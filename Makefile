@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RESULTS ?= results
 PROCESSES ?= 2
+# The engine under test: a driver name (src/lakeproof/engines/registry.py); `reference` needs no extra.
+ENGINE ?= reference
 # pabot starts its workers as plain `robot`: the venv's must come first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -23,7 +25,8 @@ test: venv
 
 # No PabotLib: the suites use none of it, and its server, in a session of its own, would outlive
 # a pabot killed with SIGKILL.
-PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESULTS) --xunit xunit.xml
+PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESULTS) --xunit xunit.xml \
+	--variable ENGINE:$(ENGINE)
 # Longest suites first (measured), so no process is left running one long suite alone at the end;
 # a suite the file does not list runs after those it lists.
 ORDERING := --ordering pabot_ordering.txt

@@ -141,6 +141,11 @@ class Driver(ABC):
         """Cancel a background query."""
         raise CapabilityMissing(self.name, Capability.ASYNC_CANCEL)
 
+    def running_work(self) -> Mapping[str, int]:
+        """Tasks executing now, per executor (``coordinator``, ``node-1``, ...): how a check sees
+        that a cancelled query really stopped working, or that a query is mid-flight on the nodes."""
+        raise CapabilityMissing(self.name, Capability.ASYNC_CANCEL)
+
     def plan(self, sql: str, variant: str, options: QueryOptions) -> Mapping[str, Any]:
         """A dry-run plan of ``sql`` under ``variant``."""
         raise CapabilityMissing(self.name, Capability.PLAN_API)
