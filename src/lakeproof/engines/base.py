@@ -125,6 +125,10 @@ class Driver(ABC):
     def variants(self) -> tuple[str, ...]:
         """The engine's distribution variants; every one must give the same answers."""
 
+    def default_variant(self) -> str:
+        """The variant a check runs under when it names none: the first of :meth:`variants`."""
+        return self.variants()[0]
+
     @abstractmethod
     def query(self, sql: str, variant: str, options: QueryOptions) -> Answer:
         """Run ``sql`` (DuckDB dialect, lab scans) under ``variant``; EngineError on failure."""
@@ -151,7 +155,7 @@ class Driver(ABC):
         raise CapabilityMissing(self.name, Capability.PLAN_API)
 
     def nodes(self) -> tuple[str, ...]:
-        """The live data nodes."""
+        """The live data nodes, named after the lab's data-node readers (``node-1`` ...)."""
         raise CapabilityMissing(self.name, Capability.NODE_LIFECYCLE)
 
     def kill_node(self, node: str) -> None:

@@ -17,7 +17,7 @@ from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab
 from lakeproof.net import wait_until
 from lakeproof.refcluster.client import CoordinatorClient
-from lakeproof.refcluster.model import STRATEGIES
+from lakeproof.refcluster.model import DEFAULT_STRATEGY, STRATEGIES
 
 STRATEGY_PRAGMA = "external_distribution"
 _ASYNC_POLL_S = 0.05
@@ -68,6 +68,10 @@ class ReferenceDriver(Driver):
     def variants(self) -> tuple[str, ...]:
         """The distribution strategies."""
         return STRATEGIES
+
+    def default_variant(self) -> str:
+        """The coordinator's default strategy (``adaptive``)."""
+        return DEFAULT_STRATEGY
 
     @staticmethod
     def _pragma(variant: str, options: QueryOptions) -> dict[str, Any]:
