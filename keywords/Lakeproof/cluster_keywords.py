@@ -32,16 +32,6 @@ from lakeproof.engines.reference import STRATEGY_PRAGMA
 from Lakeproof.html_log import bar_chart, html_table, log_mapping, log_table
 from lakeproof.net import wait_until
 
-PRAGMA_CAPABILITIES: dict[str, Capability] = {
-    "allow_partial_results": Capability.PARTIAL_RESULTS,
-    "max_attempts": Capability.RETRY_OPTIONS,
-    "initial_backoff_s": Capability.RETRY_OPTIONS,
-    "backoff_multiplier": Capability.RETRY_OPTIONS,
-    "max_backoff_s": Capability.RETRY_OPTIONS,
-    "read_timeout_s": Capability.RETRY_OPTIONS,
-}
-"""Pragmas a query can only be given on an engine with the capability they exercise."""
-
 
 def _variant_line(answer: Answer) -> str:
     """What the engine's own profile says of the strategy it chose, if it says anything."""
@@ -60,8 +50,7 @@ class ClusterKeywords:
 
     def _engine_for(self, strategy: str | None, pragma: Mapping[str, Any]) -> tuple[Driver, str]:
         """The driver (checked for the capabilities ``pragma`` exercises) and the variant to run."""
-        needs = {PRAGMA_CAPABILITIES[name] for name in pragma if name in PRAGMA_CAPABILITIES}
-        driver = self.context.engine(*sorted(needs))
+        driver = self.context.engine(*sorted(QueryOptions(pragma=pragma).capabilities_needed()))
         return driver, strategy if strategy is not None else driver.default_variant()
 
     def ask(self, query: str, strategy: str | None, pragma: Mapping[str, Any]) -> tuple[str, Answer]:
@@ -137,7 +126,7 @@ class ClusterKeywords:
 
     @keyword
     def get_answer_value(self, answer: Answer, row: int = 0, column: int | str = 0) -> Any:
-        """Returns one value of an answer: row ``row`` (from 0), column ``column`` (a position from 0, or a name).
+        """Returns one value of an answer: row ``row``, column ``column`` (positions from 0, or a name).
 
         Values are as compared with the oracle: integers and doubles as numbers, decimals as exact
         text, times in ISO 8601.

@@ -97,13 +97,18 @@ class LabContext:
             raise EngineSpecific(driver.name, what)
         return driver
 
+    @property
+    def engine_name(self) -> str:
+        """The engine's own name (its driver's), or the one asked for before a driver runs."""
+        return self.driver.name if self.driver is not None else self.engine_settings.engine
+
     def skip_known_difference(self, case: str) -> None:
         """Raise KnownDifferenceSkip if the engine's known-differences file lists ``case``."""
         if self._known_differences is None:
-            self._known_differences = load_known_differences(differences_path(self.engine_settings.engine))
+            self._known_differences = load_known_differences(differences_path(self.engine_name))
         difference = self._known_differences.get(case)
         if difference is not None:
-            raise KnownDifferenceSkip(self.engine_settings.engine, difference)
+            raise KnownDifferenceSkip(self.engine_name, difference)
 
     def note_missing(self, missing: CapabilityMissing) -> None:
         """Record a capability a driver method found missing (the test is skipped for it)."""

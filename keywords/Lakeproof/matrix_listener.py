@@ -33,9 +33,8 @@ class CapabilityRecorder:
         used = sorted(self.context.capabilities_used)
         if not used:
             return
-        engine = self.context.engine_settings.engine
         if self.matrix is None:
-            self.matrix = CapabilityMatrix(engine)
+            self.matrix = CapabilityMatrix(self.context.engine_name)
         result.tags.add([capability_tag(capability) for capability in used])
         self.matrix.record(suite, used, result.status)
 

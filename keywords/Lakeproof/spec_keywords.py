@@ -12,7 +12,7 @@ from robotlibcore import keyword
 from lakeproof.compare import comparison_html
 from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DATASETS_DIR
-from lakeproof.engines.base import Capability
+from lakeproof.engines.base import Capability, QueryOptions
 from Lakeproof.html_log import html_table, log_table
 from lakeproof.queryspec import (
     ORACLE,
@@ -97,7 +97,7 @@ class SpecKeywords:
                 f"call 'Create Dataset    {spec_case.dataset}' in the suite setup"
             )
         self._log_case(spec_case)
-        driver = self.context.engine()
+        driver = self.context.engine(*sorted(QueryOptions(pragma=spec_case.pragma).capabilities_needed()))
         variants = strategies if strategies is not None else list(driver.variants())
         if len(variants) > 1:
             self.context.engine(Capability.DISTRIBUTION_VARIANTS)

@@ -101,13 +101,32 @@ class Answer:
         return self.table.rows
 
 
+PRAGMA_CAPABILITIES: Mapping[str, Capability] = {
+    "allow_partial_results": Capability.PARTIAL_RESULTS,
+    "max_attempts": Capability.RETRY_OPTIONS,
+    "initial_backoff_s": Capability.RETRY_OPTIONS,
+    "backoff_multiplier": Capability.RETRY_OPTIONS,
+    "max_backoff_s": Capability.RETRY_OPTIONS,
+    "read_timeout_s": Capability.RETRY_OPTIONS,
+}
+"""Pragmas that exercise a capability: a check that sets one is skipped on an engine without it."""
+
+
 @dataclass(frozen=True)
 class QueryOptions:
     """Per-query settings beyond the variant: engine pragmas (``query_timeout_s``, split sizes,
-    ``allow_partial_results``, retry policy) passed through to engines that understand them."""
+    ``allow_partial_results``, retry policy) passed through to engines that understand them.
+
+    A driver ignores pragmas it has no use for (the reference engine's split sizes, say); the
+    keywords skip a check whose pragmas need a capability the engine lacks (PRAGMA_CAPABILITIES).
+    """
 
     pragma: Mapping[str, Any] = field(default_factory=dict)
     profile: bool = True
+
+    def capabilities_needed(self) -> frozenset[Capability]:
+        """The capabilities these pragmas exercise."""
+        return frozenset(PRAGMA_CAPABILITIES[name] for name in self.pragma if name in PRAGMA_CAPABILITIES)
 
 
 class Driver(ABC):
