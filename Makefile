@@ -31,9 +31,11 @@ PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESUL
 # a suite the file does not list runs after those it lists.
 ORDERING := --ordering pabot_ordering.txt
 
-## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`)
+## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`),
+## then the capability matrix of the run (results/capability-matrix.json)
 acceptance: venv
-	$(PABOT) $(ORDERING) --exclude slow suites
+	$(PABOT) $(ORDERING) --exclude slow suites; status=$$?; \
+	$(BIN)/lakeproof matrix $(RESULTS); exit $$status
 
 ## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
 acceptance-slow: venv

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
 from lakeproof.errors import ConfigError
 from lakeproof.specfile import FieldError, SpecModel, load_document
@@ -64,18 +64,15 @@ class _SettingsFile(SpecModel):
     credentials: dict[str, _CredentialValue] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("credentials")
-    @classmethod
-    def _environment_is_set(
-        cls, credentials: dict[str, str | _EnvReference]
-    ) -> dict[str, str | _EnvReference]:
-        for name, value in credentials.items():
+    @model_validator(mode="after")
+    def _environment_is_set(self) -> _SettingsFile:
+        for name, value in self.credentials.items():
             if isinstance(value, _EnvReference) and value.env not in os.environ:
                 raise FieldError(
                     ("credentials", name, "env"),
                     f"environment variable {value.env} is not set; export it before the run",
                 )
-        return credentials
+        return self
 
 
 @dataclass(frozen=True)

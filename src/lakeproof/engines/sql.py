@@ -123,13 +123,19 @@ def _scan_of(function: exp.Func, name: str) -> Scan:
     )
 
 
+def _text_position(node: exp.Expr) -> int:
+    """Where ``node``'s first literal starts in the query text (sqlglot walks CTEs after the body)."""
+    literal = node.find(exp.Literal)
+    return int(literal.meta.get("start", 0)) if literal is not None else 0
+
+
 def _scan_tables(tree: exp.Expr) -> list[tuple[exp.Table, Scan]]:
     found = []
-    for table in tree.find_all(exp.Table, bfs=False):
+    for table in tree.find_all(exp.Table):
         function = table.this
         if isinstance(function, exp.Func) and (name := _function_name(function)) in SCAN_FUNCTIONS:
             found.append((table, _scan_of(function, name)))
-    return found
+    return sorted(found, key=lambda item: _text_position(item[0]))
 
 
 def find_scans(sql: str) -> tuple[Scan, ...]:
