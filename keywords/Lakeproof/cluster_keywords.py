@@ -374,9 +374,10 @@ class ClusterKeywords:
 
     def _finished_async(self, query_id: str, timeout: timedelta) -> Answer:
         """The answer of a background query; EngineError if it failed."""
+        seconds = timeout_seconds(timeout)
         driver = self.context.engine(Capability.ASYNC_CANCEL)
         try:
-            return driver.wait(query_id, timedelta(seconds=timeout_seconds(timeout)))
+            return driver.wait(query_id, timedelta(seconds=seconds))
         except TimeoutError:
             raise AssertionError(f"async query {query_id} still running after {timeout}") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import timedelta
 
@@ -93,9 +94,11 @@ class LabKeywords:
             bucket=bucket,
             run_label=pabot_instance_label(),
             start_timeout=start_timeout.total_seconds(),
-            cluster=cluster and engine.engine == DEFAULT_ENGINE,
+            cluster=cluster,
             engine_defects=engine_defects,
         )
+        if engine.engine != DEFAULT_ENGINE:  # another engine replaces the reference cluster
+            settings = dataclasses.replace(settings, cluster=False)
         lab = Lab(settings).start()
         self.context.lab = lab
         self.context.engine_settings = engine

@@ -89,6 +89,14 @@ class SpecKeywords:
         | `Query Spec Should Match Oracle`    aggregates    Count of every row    ${strategies}
         """
         spec_case = case_named(self._area(area), case)
+        driver = self.context.engine(*sorted(QueryOptions(pragma=spec_case.pragma).capabilities_needed()))
+        variants = list(driver.variants())
+        unknown = [name for name in strategies or () if name not in variants]
+        if unknown:
+            raise AssertionError(
+                f"unknown strategy {unknown[0]!r} for engine '{driver.name}'; its variants are: "
+                f"{', '.join(variants)}"
+            )
         self.context.skip_known_difference(f"{spec_case.area}/{spec_case.name}")
         manifest = self.context.datasets.get(spec_case.dataset)
         if manifest is None:
@@ -97,8 +105,8 @@ class SpecKeywords:
                 f"call 'Create Dataset    {spec_case.dataset}' in the suite setup"
             )
         self._log_case(spec_case)
-        driver = self.context.engine(*sorted(QueryOptions(pragma=spec_case.pragma).capabilities_needed()))
-        variants = strategies if strategies is not None else list(driver.variants())
+        if strategies is not None:
+            variants = strategies
         if len(variants) > 1:
             self.context.engine(Capability.DISTRIBUTION_VARIANTS)
         report = run_case(

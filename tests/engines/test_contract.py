@@ -2,12 +2,16 @@
 
 ``reference`` always runs; the minimal example driver (``examples/drivers/duckdb_local.py``) runs
 too, so the README's example is proven; ``spark`` runs when its extra is installed and is skipped
-with the reason otherwise. A failure names the driver method and the shape it must have.
+with the reason otherwise. Your own driver runs with them when named by module path in
+``LAKEPROOF_CONTRACT_DRIVERS`` (comma-separated), with the settings file in
+``LAKEPROOF_CONTRACT_SETTINGS`` if it needs one. A failure names the driver method and the shape
+it must have.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +33,7 @@ from lakeproof.engines.base import (
     SplitRead,
 )
 from lakeproof.engines.registry import open_driver
-from lakeproof.engines.settings import EngineSettings
+from lakeproof.engines.settings import load_engine_settings
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.oracle import Oracle
 
@@ -38,6 +42,11 @@ pytestmark = pytest.mark.component
 DATASETS = Path(__file__).resolve().parents[2] / "data" / "datasets"
 READERS = ("coordinator", "node-1", "node-2")
 EXAMPLE = "examples.drivers.duckdb_local"
+
+
+YOUR_DRIVERS = tuple(
+    name.strip() for name in os.environ.get("LAKEPROOF_CONTRACT_DRIVERS", "").split(",") if name.strip()
+)
 
 
 def _spark_installed() -> bool:
@@ -54,6 +63,7 @@ DRIVERS = [
             not _spark_installed(), reason="the spark extra is not installed (make acceptance ENGINE=spark)"
         ),
     ),
+    *(pytest.param(name, id=name) for name in YOUR_DRIVERS),
 ]
 
 # What each capability lets a check call, and how: a driver without the capability must refuse.
@@ -80,7 +90,8 @@ def engine(
     )
     with Lab(settings) as lab:
         manifest = lab.create_dataset(load_spec(DATASETS / "smoke.yaml"))
-        driver = open_driver(name, lab, EngineSettings(engine=name))
+        settings_file = os.environ.get("LAKEPROOF_CONTRACT_SETTINGS") if name in YOUR_DRIVERS else None
+        driver = open_driver(name, lab, load_engine_settings(name, settings_file))
         try:
             yield driver, lab, manifest
         finally:
