@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 RESULTS ?= results
 PROCESSES ?= 2
+# The engine under test: a driver name (src/lakeproof/engines/registry.py); `reference` needs no extra.
+ENGINE ?= reference
 # pabot starts its workers as plain `robot`: the venv's must come first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -28,8 +30,7 @@ $(SPARK_STAMP): $(STAMP)
 
 venv-spark: $(SPARK_STAMP)
 
-# The engine the acceptance suites prove (reference needs nothing more than the venv).
-ENGINE ?= reference
+# What the engine under test needs installed: the venv, and for Spark its extra and jars too.
 ENGINE_VENV := $(if $(filter spark,$(ENGINE)),venv-spark,venv)
 
 ## test: pytest unit and component tests (starts real moto servers and proxies on 127.0.0.1)
@@ -38,18 +39,21 @@ test: venv
 
 # No PabotLib: the suites use none of it, and its server, in a session of its own, would outlive
 # a pabot killed with SIGKILL.
-PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESULTS) --xunit xunit.xml
+PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESULTS) --xunit xunit.xml \
+	--variable ENGINE:$(ENGINE)
 # Longest suites first (measured), so no process is left running one long suite alone at the end;
 # a suite the file does not list runs after those it lists.
 ORDERING := --ordering pabot_ordering.txt
 
-## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`)
+## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`),
+## then the capability matrix of the run (results/capability-matrix.json)
 acceptance: $(ENGINE_VENV)
-	$(PABOT) $(ORDERING) --variable ENGINE:$(ENGINE) --exclude slow suites
+	$(PABOT) $(ORDERING) --exclude slow suites; status=$$?; \
+	$(BIN)/lakeproof matrix $(RESULTS); exit $$status
 
 ## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
 acceptance-slow: $(ENGINE_VENV)
-	$(PABOT) --variable ENGINE:$(ENGINE) --include slow suites
+	$(PABOT) --include slow suites
 
 ## lint: ruff, mypy and robocop
 lint: venv

@@ -8,15 +8,18 @@ import signal
 import threading
 from typing import Any
 
+from robot.api.exceptions import SkipExecution
 from robotlibcore import DynamicCore
 
 from lakeproof import __version__
 from Lakeproof.api_keywords import ApiKeywords
 from Lakeproof.cluster_keywords import ClusterKeywords
-from Lakeproof.context import LabContext, pabot_queue_index
+from Lakeproof.context import EngineSpecific, KnownDifferenceSkip, LabContext, pabot_queue_index
 from Lakeproof.dataset_keywords import DatasetKeywords
+from lakeproof.engines.base import CapabilityMissing
 from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
+from Lakeproof.matrix_listener import CapabilityRecorder
 from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.spec_keywords import SpecKeywords
 
@@ -62,6 +65,17 @@ class Lakeproof(DynamicCore):
     Every lab writes under its own unique key prefix and listens on free 127.0.0.1 ports, so
     suites run side by side under pabot without seeing each other's data or faults.
 
+    = Engines =
+
+    The engine under test is chosen with ``--variable ENGINE:name`` (default ``reference``, the
+    kit's own) and configured with ``--variable ENGINE_SETTINGS:file.yaml``. Keywords reach it
+    only through its driver. A keyword that needs something the engine cannot show (a capability
+    such as ``node_lifecycle``) marks the test SKIP with one line naming the capability, and a
+    case the engine's known-differences file lists is skipped with the listed reason: never a
+    silent pass. Each test is tagged ``capability:<name>`` for what it used, and each suite shows
+    its capabilities (proven, skipped, failed) in the log; ``capability-matrix.json`` holds the
+    run's matrix.
+
     = Clean-up =
 
     `Stop Lab` stops everything. A lab is also stopped when the suite that started it ends, and
@@ -95,6 +109,7 @@ class Lakeproof(DynamicCore):
     def __init__(self) -> None:
         _watch_pabot()
         self._context = LabContext()
+        self._recorder = CapabilityRecorder(self._context)
         DynamicCore.__init__(
             self,
             [
@@ -109,10 +124,28 @@ class Lakeproof(DynamicCore):
         )
         self.ROBOT_LIBRARY_LISTENER = self
 
+    def run_keyword(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+        """Run a keyword; what the engine cannot show skips the test, with one line saying why."""
+        try:
+            return DynamicCore.run_keyword(self, name, args, kwargs)
+        except CapabilityMissing as missing:
+            self._context.note_missing(missing)
+            raise SkipExecution(str(missing)) from None
+        except (EngineSpecific, KnownDifferenceSkip) as skip:
+            raise SkipExecution(str(skip)) from None
+
+    def _start_test(self, data: Any, result: Any) -> None:
+        self._recorder.start_test()
+
+    def _end_test(self, data: Any, result: Any) -> None:
+        self._recorder.end_test(data.parent.full_name, result)
+
     def _end_suite(self, data: Any, result: Any) -> None:
+        self._recorder.end_suite(data.full_name, result)
         # A lab outlives its suite only by mistake (a failed teardown): stop it here.
         if self._context.lab is not None and self._context.started_by_suite == data.full_name:
             self._context.stop()
 
     def _close(self) -> None:
         self._context.stop()
+        self._recorder.close()

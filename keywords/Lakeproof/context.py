@@ -9,7 +9,11 @@ from pathlib import Path
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from lakeproof.datagen import DatasetSpec, Manifest
-from lakeproof.errors import ConfigError
+from lakeproof.engines.base import Capability, CapabilityMissing, Driver
+from lakeproof.engines.known_differences import KnownDifference, differences_path, load_known_differences
+from lakeproof.engines.reference import ReferenceDriver
+from lakeproof.engines.settings import EngineSettings
+from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
 
@@ -46,6 +50,20 @@ def pabot_instance_label() -> str:
     return f"pabot{index}" if index is not None else "run"
 
 
+class EngineSpecific(LakeproofError):
+    """A check speaks the reference engine's own wire protocol; another engine skips it."""
+
+    def __init__(self, engine: str, what: str):
+        super().__init__(f"engine '{engine}' is not the reference engine: {what} exists only there")
+
+
+class KnownDifferenceSkip(LakeproofError):
+    """A case the engine's known-differences file lists: skipped with the listed reason."""
+
+    def __init__(self, engine: str, difference: KnownDifference):
+        super().__init__(difference.skip_message(engine))
+
+
 @dataclass
 class LabContext:
     """The lab the keywords act on, and which suite started it (so its end can stop it)."""
@@ -56,6 +74,45 @@ class LabContext:
     specs: dict[str, DatasetSpec] = field(default_factory=dict)  # of the datasets made from a spec
     oracles: dict[str, Oracle] = field(default_factory=dict)
     tpch_scale_factor: float | None = None
+    driver: Driver | None = None
+    engine_settings: EngineSettings = field(default_factory=EngineSettings)
+    capabilities_used: set[Capability] = field(default_factory=set)
+    """What the current test asked of the engine (the capability matrix reads it at its end)."""
+    _known_differences: dict[str, KnownDifference] | None = None
+
+    def engine(self, *needs: Capability) -> Driver:
+        """The engine's driver, after noting ``needs`` for the matrix; CapabilityMissing if it lacks one."""
+        if self.driver is None:
+            self.require_lab()
+            raise AssertionError("the lab runs no engine: start it with 'Start Lab' and cluster=True")
+        self.capabilities_used.update(needs)
+        for capability in needs:
+            self.driver.require(capability)
+        return self.driver
+
+    def reference(self, what: str, *needs: Capability) -> ReferenceDriver:
+        """The reference driver, for checks of its own HTTP API; EngineSpecific for another engine."""
+        driver = self.engine(*needs)
+        if not isinstance(driver, ReferenceDriver):
+            raise EngineSpecific(driver.name, what)
+        return driver
+
+    @property
+    def engine_name(self) -> str:
+        """The engine's own name (its driver's), or the one asked for before a driver runs."""
+        return self.driver.name if self.driver is not None else self.engine_settings.engine
+
+    def skip_known_difference(self, case: str) -> None:
+        """Raise KnownDifferenceSkip if the engine's known-differences file lists ``case``."""
+        if self._known_differences is None:
+            self._known_differences = load_known_differences(differences_path(self.engine_name))
+        difference = self._known_differences.get(case)
+        if difference is not None:
+            raise KnownDifferenceSkip(self.engine_name, difference)
+
+    def note_missing(self, missing: CapabilityMissing) -> None:
+        """Record a capability a driver method found missing (the test is skipped for it)."""
+        self.capabilities_used.add(missing.capability)
 
     def require_lab(self) -> Lab:
         """The running lab, or an error that says to start one."""
@@ -76,13 +133,19 @@ class LabContext:
         return self.oracles[key]
 
     def stop(self) -> None:
-        """Stop the lab if one is running and forget its datasets and oracles."""
+        """Close the engine's driver, stop the lab if one is running and forget its datasets and oracles."""
+        driver, self.driver = self.driver, None
         lab, self.lab, self.started_by_suite = self.lab, None, None
+        self._known_differences = None
         self.datasets.clear()
         self.specs.clear()
         self.tpch_scale_factor = None
         for oracle in self.oracles.values():
             oracle.close()
         self.oracles.clear()
-        if lab is not None:
-            lab.stop()
+        try:
+            if driver is not None:
+                driver.close()
+        finally:
+            if lab is not None:
+                lab.stop()

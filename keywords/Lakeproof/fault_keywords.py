@@ -9,6 +9,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
+from lakeproof.engines.base import Capability
 from lakeproof.errors import ConfigError
 from lakeproof.faultproxy.evidence import faults_by_key, retry_evidence
 from lakeproof.faultproxy.names import Action, Operation
@@ -67,7 +68,9 @@ class FaultKeywords:
         (``*/part-0002.parquet``), ``operation`` one or more of GET, RANGE_GET, HEAD, LIST, PUT,
         DELETE (comma separated), ``reader`` a proxy listener (``coordinator``, ``node-1``, ...),
         ``bucket`` a bucket name. Only keys under this run's prefix match unless ``whole_bucket``
-        is true, so other runs are never faulted.
+        is true, so other runs are never faulted. A fault aimed at a data node's ``reader`` needs
+        an engine whose nodes read through their own listeners (capability
+        ``node_storage_endpoints``); on another engine the test is skipped.
 
         When it fires: ``skip`` lets the first N matches through; ``per_request`` faults only the
         first N attempts of each distinct object and range (every logical read is faulted however
@@ -80,6 +83,8 @@ class FaultKeywords:
         | `Inject Fault`    latency    latency=200 ms    operation=HEAD,LIST
         """
         lab = self.context.require_lab()
+        if self.context.driver is not None and reader in lab.settings.data_nodes:
+            self.context.engine(Capability.NODE_STORAGE_ENDPOINTS)
         fields: dict[str, Any] = {
             "action": action,
             "key": key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import timedelta
 
@@ -11,9 +12,22 @@ from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext, pabot_instance_label, robot_output_dir
+from lakeproof.engines.registry import driver_launcher
+from lakeproof.engines.settings import DEFAULT_ENGINE, EngineSettings, load_engine_settings
 from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_mapping
 from lakeproof.lab import Lab, LabSettings
+
+ENGINE_VARIABLE = "${ENGINE}"
+ENGINE_SETTINGS_VARIABLE = "${ENGINE_SETTINGS}"
+
+
+def engine_settings_from_variables() -> EngineSettings:
+    """The engine chosen with ``--variable ENGINE:name`` and ``--variable ENGINE_SETTINGS:file.yaml``."""
+    variables = BuiltIn()
+    engine = variables.get_variable_value(ENGINE_VARIABLE)
+    path = variables.get_variable_value(ENGINE_SETTINGS_VARIABLE)
+    return load_engine_settings(None if engine is None else str(engine), None if path is None else str(path))
 
 
 def reader_names(nodes: int) -> tuple[str, ...]:
@@ -38,12 +52,15 @@ class LabKeywords:
         start_timeout: timedelta = timedelta(seconds=30),
         defects: str | None = None,
     ) -> dict[str, object]:
-        """Starts the embedded lab: object store, fault proxy and (by default) the reference cluster.
+        """Starts the embedded lab: object store, fault proxy and (by default) the engine under test.
 
         ``nodes`` is how many data nodes (``node-1`` .. ``node-N``) there are besides the
         ``coordinator``; each reader gets its own fault proxy listener. With ``cluster`` (the
-        default) a coordinator and one Dask worker process per data node start too, each reading
-        through its own listener; ``cluster=False`` starts only storage and proxy.
+        default) the engine under test is launched too: the one named by ``--variable ENGINE:name``
+        (default ``reference``: a coordinator and one Dask worker process per data node, each
+        reading through its own listener), with the endpoints, credentials and options of
+        ``--variable ENGINE_SETTINGS:file.yaml`` if given. ``cluster=False`` starts only storage
+        and proxy.
         Every run writes under its own unique prefix in ``bucket``.
         Ports are chosen free on 127.0.0.1, so parallel pabot processes never collide.
         A lab already running is stopped first. Component logs go under
@@ -67,6 +84,10 @@ class LabKeywords:
         if defects is None:
             defects = BuiltIn().get_variable_value("${ENGINE_DEFECTS}", "")
         engine_defects = tuple(name.strip() for name in str(defects).split(",") if name.strip())
+        engine = engine_settings_from_variables()
+        launch = (
+            driver_launcher(engine.engine) if cluster else None
+        )  # an unknown engine fails before any start
         settings = LabSettings(
             output_dir=robot_output_dir(),
             readers=reader_names(nodes),
@@ -76,9 +97,19 @@ class LabKeywords:
             cluster=cluster,
             engine_defects=engine_defects,
         )
+        if engine.engine != DEFAULT_ENGINE:  # another engine replaces the reference cluster
+            settings = dataclasses.replace(settings, cluster=False)
         lab = Lab(settings).start()
         self.context.lab = lab
+        self.context.engine_settings = engine
         self.context.started_by_suite = BuiltIn().get_variable_value("${SUITE NAME}")
+        if launch is not None:
+            try:
+                self.context.driver = launch(lab, engine)
+            except BaseException:
+                self.context.stop()
+                raise
+            log_mapping("Engine under test", engine.describe())
         description = lab.describe()
         logger.info(f"Lab ready in {lab.started_in:.2f} s")
         if engine_defects:

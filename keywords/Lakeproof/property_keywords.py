@@ -13,6 +13,7 @@ from robotlibcore import keyword
 from Lakeproof.cluster_keywords import ClusterKeywords
 from Lakeproof.context import LabContext
 from lakeproof.datagen import Format
+from lakeproof.engines.base import Answer, Capability, EngineError
 from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.html_log import bar_chart, log_mapping, log_table
 from lakeproof.properties.formulas import Verdict, aggregate_sql, aggregate_verdicts, top_sql, top_verdict
@@ -21,7 +22,6 @@ from lakeproof.properties.invariants import CoalescingRules
 from lakeproof.properties.profile import ExpectedObject, profile_violations
 from lakeproof.properties.pushdown import BytesRead, Saving, bytes_read
 from lakeproof.properties.runner import Planner, PropertyRun, check_plan_property, check_plan_request
-from lakeproof.refcluster.client import CoordinatorRequestError
 
 SEED_VARIABLE = "${PROPERTY_SEED}"
 _MESSAGE_REQUEST_CHARS = 300
@@ -62,7 +62,8 @@ class PropertyKeywords:
         self._faults = FaultKeywords(context)
 
     def _planner(self) -> Planner:
-        return self.context.require_lab().coordinator_client().plan
+        """The reference engine's synthetic planner: these properties are its documented algorithms."""
+        return self.context.reference("the synthetic plan API", Capability.PLAN_API).client.plan
 
     # -- /plan properties -----------------------------------------------------------------------
 
@@ -157,7 +158,7 @@ class PropertyKeywords:
         request = fixed_request(splits, nodes, strategy, sizes, shape, coalesce, offset)
         try:
             plan, violations = check_plan_request(self._planner(), request)
-        except CoordinatorRequestError as exc:
+        except EngineError as exc:
             raise AssertionError(
                 f"the engine could not plan {splits} splits on {nodes} nodes: {exc}"
             ) from None
@@ -184,7 +185,7 @@ class PropertyKeywords:
     @keyword
     def profile_should_satisfy_distribution_invariants(
         self,
-        answer: dict[str, Any],
+        answer: Answer,
         dataset: str | None = None,
         format: Format | None = None,
         rows: int | None = None,
@@ -209,7 +210,8 @@ class PropertyKeywords:
         | `Profile Should Satisfy Distribution Invariants`    ${answer}    dataset=stress
         | ...    format=parquet    rows=${manifest}[total_rows]
         """
-        if "profile" not in answer:
+        self.context.reference("the documented distribution strategies", Capability.SPLIT_PROFILE)
+        if answer.profile is None:
             raise AssertionError(
                 "the answer has no profile: run the query with `Run Query`, which asks for one"
             )
@@ -224,14 +226,14 @@ class PropertyKeywords:
                 )
             objects = [ExpectedObject(obj.uri, obj.size, obj.format) for obj in manifest.objects_of(format)]
         violations = profile_violations(
-            answer,
+            {"profile": answer.profile},
             self.context.require_lab().live_nodes(),
             objects,
             rows,
             CoalescingRules.from_pragma(pragma),
             int(pragma.get("round_robin_offset", 0)),
         )
-        profile = answer["profile"]
+        profile = answer.profile
         log_table(
             f"Distribution invariants of a {len(profile['splits'])}-split profile "
             f"({profile['strategy']['requested']!r} used {profile['strategy']['used']!r})",
@@ -245,8 +247,8 @@ class PropertyKeywords:
 
     @keyword
     def sequence_column_should_add_up(
-        self, scan: str, rows: int, column: str = "id", strategy: str = "adaptive", **pragma: Any
-    ) -> dict[str, Any]:
+        self, scan: str, rows: int, column: str = "id", strategy: str | None = None, **pragma: Any
+    ) -> Answer:
         """Fails unless COUNT, SUM, MIN and MAX of a 0..T-1 sequence column follow their formulas.
 
         ``scan`` is a table function call (`Get Dataset Scan`) over objects whose ``column``
@@ -260,8 +262,8 @@ class PropertyKeywords:
         | `Sequence Column Should Add Up`    ${scan}    rows=${manifest}[total_rows]
         | ...    strategy=round_robin    query_timeout_s=${30}
         """
-        answer: dict[str, Any] = self._cluster.run_query(aggregate_sql(scan, column), strategy, **pragma)
-        self._check_formulas(aggregate_verdicts(answer, rows), rows, column, strategy)
+        variant, answer = self._cluster.run_and_log(aggregate_sql(scan, column), strategy, pragma)
+        self._check_formulas(aggregate_verdicts(answer.rows, rows), rows, column, variant)
         return answer
 
     @keyword
@@ -271,9 +273,9 @@ class PropertyKeywords:
         rows: int,
         top: int = 10,
         column: str = "id",
-        strategy: str = "adaptive",
+        strategy: str | None = None,
         **pragma: Any,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """Fails unless the ``top`` largest values of a 0..T-1 sequence column are T-1, T-2, ...
 
         A TopN query (``ORDER BY column DESC LIMIT top``) runs under ``strategy`` over ``scan``,
@@ -284,8 +286,8 @@ class PropertyKeywords:
         | `Sequence Column Top Values Should Be Known`    ${scan}    rows=${manifest}[total_rows]
         | ...    top=10    strategy=weighted_round_robin
         """
-        answer: dict[str, Any] = self._cluster.run_query(top_sql(scan, column, top), strategy, **pragma)
-        self._check_formulas([top_verdict(answer, rows, top)], rows, column, strategy)
+        variant, answer = self._cluster.run_and_log(top_sql(scan, column, top), strategy, pragma)
+        self._check_formulas([top_verdict(answer.rows, rows, top)], rows, column, variant)
         return answer
 
     @staticmethod
@@ -314,7 +316,7 @@ class PropertyKeywords:
     def measure_bytes_read(
         self,
         query: str,
-        strategy: str = "adaptive",
+        strategy: str | None = None,
         label: str | None = None,
         oracle: bool = True,
         **pragma: Any,
@@ -337,7 +339,7 @@ class PropertyKeywords:
             self._cluster.run_query(query, strategy, **pragma)
         measured = bytes_read(label or query, before, self._faults.get_proxy_stats())
         logger.info(
-            f"{measured.label!r} under {strategy} read {measured.bytes:,} bytes "
+            f"{measured.label!r} under {strategy or 'the default variant'} read {measured.bytes:,} bytes "
             f"in {measured.requests} requests"
         )
         return {

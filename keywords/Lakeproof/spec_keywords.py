@@ -12,6 +12,7 @@ from robotlibcore import keyword
 from lakeproof.compare import comparison_html
 from Lakeproof.context import LabContext
 from Lakeproof.dataset_keywords import DATASETS_DIR
+from lakeproof.engines.base import Capability, QueryOptions
 from Lakeproof.html_log import html_table, log_table
 from lakeproof.queryspec import (
     ORACLE,
@@ -22,7 +23,6 @@ from lakeproof.queryspec import (
     load_spec_file,
     run_case,
 )
-from lakeproof.refcluster.model import STRATEGIES, Strategy
 
 SPECS_DIR = DATASETS_DIR.parent / "specs"
 # Rows of the oracle's answer shown in the log: enough to see what the query returns.
@@ -66,7 +66,7 @@ class SpecKeywords:
 
     @keyword
     def query_spec_should_match_oracle(
-        self, area: str, case: str, strategies: list[Strategy] | None = None
+        self, area: str, case: str, strategies: list[str] | None = None
     ) -> None:
         """Runs spec case ``case`` of ``area`` under every format and strategy and fails on any wrong answer.
 
@@ -74,19 +74,30 @@ class SpecKeywords:
         the case applies to is queried under each of ``strategies`` (default: every strategy the
         engine knows). Each answer must equal the oracle's (plain DuckDB on the same objects),
         the first strategy's answer for that format, and the case's ``expected`` table if it has
-        one; the oracle's answer must equal the expected table too. The queries of all formats and
+        one; the oracle's answer must equal the expected table too (strategies are the engine's
+        distribution variants, see `Get Strategies`). The queries of all formats and
         strategies are sent at once, as independent clients would send them. The log shows the
         query, the oracle's answer, and one verdict table (format, strategy, strategy used, rows,
         splits per node, the engine's time, verdict); each difference adds a table of missing and
         extra rows and first differing cells. The failure names the first three wrong format and
         strategy pairs with what differs, and counts the rest. The case's dataset must have been
-        created in this lab (`Create Dataset`).
+        created in this lab (`Create Dataset`). A case the engine's known-differences file lists
+        as ``area/case`` is skipped with the listed reason.
 
         Example:
         | ${strategies}=    `Get Strategies`
         | `Query Spec Should Match Oracle`    aggregates    Count of every row    ${strategies}
         """
         spec_case = case_named(self._area(area), case)
+        driver = self.context.engine(*sorted(QueryOptions(pragma=spec_case.pragma).capabilities_needed()))
+        variants = list(driver.variants())
+        unknown = [name for name in strategies or () if name not in variants]
+        if unknown:
+            raise AssertionError(
+                f"unknown strategy {unknown[0]!r} for engine '{driver.name}'; its variants are: "
+                f"{', '.join(variants)}"
+            )
+        self.context.skip_known_difference(f"{spec_case.area}/{spec_case.name}")
         manifest = self.context.datasets.get(spec_case.dataset)
         if manifest is None:
             raise AssertionError(
@@ -94,12 +105,15 @@ class SpecKeywords:
                 f"call 'Create Dataset    {spec_case.dataset}' in the suite setup"
             )
         self._log_case(spec_case)
-        client = self.context.require_lab().coordinator_client()
+        if strategies is not None:
+            variants = strategies
+        if len(variants) > 1:
+            self.context.engine(Capability.DISTRIBUTION_VARIANTS)
         report = run_case(
             spec_case,
             {fmt: manifest.duckdb_scan(fmt) for fmt in spec_case.formats},
-            strategies if strategies is not None else list(STRATEGIES),
-            client.query,
+            variants,
+            driver.query,
             self.context.oracle(),
         )
         self._log_report(report)

@@ -24,6 +24,7 @@ from typing import NoReturn
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lakeproof.datagen import LocalSink, S3Sink, load_spec, write_dataset, write_tpch
+from lakeproof.engines.matrix import matrix_from_output, outcome_counts
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.objectstore import S3Endpoint, validate_bucket_name
@@ -142,6 +143,16 @@ def _build_parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds each component may take to become ready (default: 30)",
     )
+
+    matrix = commands.add_parser(
+        "matrix",
+        help="the capability matrix of a Robot Framework run (also a pabot run's merged output)",
+        description="Read OUTPUT (an output.xml, or a directory holding one, such as results/), "
+        "write capability-matrix.json beside it, and print the matrix as a Markdown table: per "
+        "suite, each capability its tests used, proven, skipped or failed.",
+    )
+    matrix.add_argument("output", type=Path, metavar="OUTPUT", help="output.xml or its directory")
+    matrix.add_argument("--engine", help="engine name to record (default: the one the run recorded)")
 
     datagen = commands.add_parser(
         "datagen",
@@ -284,10 +295,22 @@ def _failure(exc: Exception) -> tuple[str, int]:
     )
 
 
+def _matrix(args: argparse.Namespace) -> int:
+    """``lakeproof matrix``: write capability-matrix.json beside the output and print the table."""
+    matrix = matrix_from_output(args.output, args.engine)
+    path = matrix.write(args.output if args.output.is_dir() else args.output.parent)
+    counts = outcome_counts(matrix)
+    print(f"Capabilities of engine {matrix.engine}:\n\n{matrix.markdown()}\n")
+    print(", ".join(f"{count} {outcome}" for outcome, count in counts.items()) + f"; written to {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lakeproof`` command."""
     args = _build_parser().parse_args(argv)
     try:
+        if args.command == "matrix":
+            return _matrix(args)
         return _lab_up(args) if args.command == "lab" else _datagen(args)
     except KeyboardInterrupt:
         return 130

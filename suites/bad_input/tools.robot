@@ -20,6 +20,7 @@ ${GEN}                ${OUTPUT DIR}${/}gen
 ${BINARY}             ${OUTPUT DIR}${/}binary.yaml
 ${NOT_A_DIRECTORY}    ${OUTPUT DIR}${/}not-a-directory
 @{TYPO_STRATEGIES}    round_robin    random
+${REF_VARIANTS}       coordinator_only, round_robin, weighted_round_robin, adaptive
 ${DATAGEN_HELP}       see 'lakeproof datagen --help'
 ${LAB_UP_HELP}        see 'lakeproof lab up --help'
 ${NOT_TEXT}           is not UTF-8); a dataset spec is a YAML file
@@ -42,7 +43,6 @@ ${MISSPELT_PRAGMA}    SEPARATOR=
 ...                   ${SPACE}(did you mean 'target_split_size'?); allowed pragmas: allow_partial_results,
 ${MATRIX_PRAGMA}      every case runs under every strategy; remove external_distribution
 ${YAML_HINT}          fix the YAML at this line (indentation, quoting, brackets, repeated keys)
-${STRATEGY_TYPE}      list[Literal['coordinator_only', 'round_robin', 'weighted_round_robin', 'adaptive']] or None
 ${BUCKET_RULES}       SEPARATOR=
 ...                   use 3-63 lowercase letters, digits, '.' or '-', starting and ending with
 ...                   ${SPACE}a letter or digit (for example 'lake')
@@ -306,9 +306,9 @@ A scan in an unknown format lists the formats
 
 An unknown strategy is refused, not run as the default
     [Documentation]    The engine falls back to adaptive on an unknown strategy (with a warning):
-    ...    the keyword's typed argument stops the typo first.
+    ...    the keyword checks the names against the engine's variants first.
     Run Keyword And Expect Error
-    ...    EQUALS:ValueError: Argument 'strategies' got value '${TYPO_STRATEGIES}' (list) that cannot be converted to ${STRATEGY_TYPE}.
+    ...    EQUALS:unknown strategy 'random' for engine 'reference'; its variants are: ${REF_VARIANTS}
     ...    Query Spec Should Match Oracle
     ...    aggregates
     ...    Count of every row

@@ -75,7 +75,8 @@ Every Format Should Show The Dataset As It Is
     ...    UNION ALL SELECT 'ndjson' AS fmt, id, grp, amount FROM ${ndjson})
     ${answer}=    Query Should Match Oracle    ${query}    strategy=${strategy}
     # The answer's first three columns are the formats' row counts, in the order of ${FORMATS}.
-    FOR    ${format}    ${counted}    IN ZIP    ${FORMATS}    ${answer}[values][0]    mode=SHORTEST
+    ${counts}=    Get Answer Row    ${answer}
+    FOR    ${format}    ${counted}    IN ZIP    ${FORMATS}    ${counts}    mode=SHORTEST
         Should Be Equal As Integers    ${counted}    ${manifest}[total_rows]
         ...    under ${strategy}: ${format} counts ${counted} rows, its objects hold ${manifest}[total_rows]
         ...    values=False

@@ -130,10 +130,12 @@ Adaptive picks by query shape on real queries
     ${topn}=    Run Query    SELECT id FROM ${scan} ORDER BY id DESC LIMIT 5    strategy=adaptive
     Profile Should Satisfy Distribution Invariants    ${topn}    dataset=distribution    format=parquet
     ...    rows=${manifest}[total_rows]
-    Should Be Equal    ${topn}[profile][strategy][used]    weighted_round_robin
+    ${used}=    Get Strategy Used    ${topn}
+    Should Be Equal    ${used}    weighted_round_robin
     ${limit}=    Run Query    SELECT id FROM ${scan} LIMIT 5    strategy=adaptive
     Profile Should Satisfy Distribution Invariants    ${limit}    dataset=distribution    format=parquet
-    Should Be Equal    ${limit}[profile][strategy][used]    coordinator_only
+    ${used}=    Get Strategy Used    ${limit}
+    Should Be Equal    ${used}    coordinator_only
 
 
 *** Keywords ***

@@ -70,7 +70,8 @@ With partial results allowed a node lost mid-query gives a flagged partial answe
     ${query}=    Count Query Over    parquet
     ${result}=    Kill Node While It Reads    node-1    ${query}    allow_partial_results=${True}
     Answer Should Be Partial    ${result}
-    Should Not Be Equal As Integers    ${result}[values][0][0]    ${manifest}[total_rows]
+    ${count}=    Get Answer Value    ${result}
+    Should Not Be Equal As Integers    ${count}    ${manifest}[total_rows]
     ...    msg=The partial answer counted all ${manifest}[total_rows] rows, as if nothing were missing
 
 Losing every node mid-query is one clear error

@@ -16,14 +16,14 @@ def test_formulas_match_duckdb_over_a_real_sequence(rows: int) -> None:
     # The formulas are checked against DuckDB computing the same values from the rows themselves.
     scan = f"range({rows}) AS t(id)"
     with duckdb.connect() as con:
-        aggregate = {"values": [list(con.sql(aggregate_sql(scan, "id")).fetchone() or [])]}
-        top = {"values": [list(row) for row in con.sql(top_sql(scan, "id", 10)).fetchall()]}
+        aggregate = [list(con.sql(aggregate_sql(scan, "id")).fetchone() or [])]
+        top = [list(row) for row in con.sql(top_sql(scan, "id", 10)).fetchall()]
     assert all(verdict.holds for verdict in aggregate_verdicts(aggregate, rows))
     assert top_verdict(top, rows, 10).holds
 
 
 def test_a_lost_file_breaks_count_and_sum_with_a_readable_message() -> None:
-    answer = {"values": [[95, "4465", 0, 99]]}  # rows 0..99 without 5 of them; SUM as exact text
+    answer = [[95, "4465", 0, 99]]  # rows 0..99 without 5 of them; SUM as exact text
     wrong = [verdict.describe(100) for verdict in aggregate_verdicts(answer, 100) if not verdict.holds]
     assert wrong == [
         "COUNT(*) is 95, expected T = 100 (T = 100 rows)",
@@ -32,7 +32,7 @@ def test_a_lost_file_breaks_count_and_sum_with_a_readable_message() -> None:
 
 
 def test_a_wrong_top_n_is_caught() -> None:
-    verdict = top_verdict({"values": [[99], [97], [96]]}, 100, 3)
+    verdict = top_verdict([[99], [97], [96]], 100, 3)
     assert not verdict.holds
     assert verdict.describe(100) == "top 3 is [99, 97, 96], expected T-1 .. T-3 = [99, 98, 97] (T = 100 rows)"
 

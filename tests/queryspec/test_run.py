@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from lakeproof.compare import answer_from_duckdb
 from lakeproof.datagen import Format
+from lakeproof.engines.base import Answer, QueryOptions, SplitRead
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.oracle import Oracle
@@ -64,28 +66,23 @@ class FakeEngine:
         self.oracle = oracle
         self.drop_last_row = drop_last_row
         self.fail = fail
-        self.pragmas: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, Mapping[str, Any]]] = []
 
-    def __call__(self, query: str, pragma: dict[str, Any]) -> Mapping[str, Any]:
-        self.pragmas.append(pragma)
-        strategy = pragma["external_distribution"]
+    def __call__(self, query: str, strategy: str, options: QueryOptions) -> Answer:
+        self.calls.append((strategy, options.pragma))
         if strategy == self.fail:
             raise LakeproofError("boom [engine_error, HTTP 500]")
         # A cursor of its own: queries of several strategies arrive at once, from threads.
         answer = answer_from_duckdb(self.oracle.connection.cursor().sql(query))
-        rows = [list(row) for row in answer.rows]
         if strategy in self.drop_last_row:
-            rows = rows[:-1]
-        return {
-            "columns": [{"name": column.name, "type": column.type} for column in answer.columns],
-            "values": rows,
-            "is_partial": False,
-            "profile": {
-                "strategy": {"used": strategy},
-                "mode": "fragment",
-                "splits": [{"node": "node-1"}, {"node": "node-2"}, {"node": "node-1"}],
-            },
-        }
+            answer = dataclasses.replace(answer, rows=answer.rows[:-1])
+        return Answer(
+            answer,
+            splits=tuple(
+                SplitRead(index, node, 1, 0, 0) for index, node in enumerate(["node-1", "node-2", "node-1"])
+            ),
+            profile={"strategy": {"used": strategy}, "mode": "fragment"},
+        )
 
 
 def test_a_correct_engine_matches_everywhere(oracle: Oracle, scans: dict[Format, str]) -> None:
@@ -109,8 +106,8 @@ def test_a_correct_engine_matches_everywhere(oracle: Oracle, scans: dict[Format,
     assert second.splits_per_node == "node-1: 2, node-2: 1"
     assert second.strategy_used == "round_robin / fragment"
     # Every query carries the case's pragmas and one strategy from the list, each once per format.
-    assert sorted(p["external_distribution"] for p in engine.pragmas) == sorted(STRATEGIES * 2)
-    assert all(p["coalesce"] is False for p in engine.pragmas)
+    assert sorted(strategy for strategy, _ in engine.calls) == sorted(STRATEGIES * 2)
+    assert all(pragma["coalesce"] is False for _, pragma in engine.calls)
 
 
 def test_a_wrong_strategy_is_named_with_what_differs(oracle: Oracle, scans: dict[Format, str]) -> None:
@@ -143,8 +140,8 @@ def test_an_engine_error_is_a_verdict_not_an_exception(oracle: Oracle, scans: di
 
 
 def test_a_partial_answer_fails(oracle: Oracle, scans: dict[Format, str]) -> None:
-    def partial(query: str, pragma: dict[str, Any]) -> Mapping[str, Any]:
-        return {**FakeEngine(oracle)(query, pragma), "is_partial": True}
+    def partial(query: str, strategy: str, options: QueryOptions) -> Answer:
+        return dataclasses.replace(FakeEngine(oracle)(query, strategy, options), is_partial=True)
 
     report = run_case(spec_case("SELECT count(*) AS n FROM {scan}"), scans, STRATEGIES, partial, oracle)
     assert len(report.failures) == 6

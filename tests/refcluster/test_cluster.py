@@ -13,13 +13,13 @@ import distributed
 import pytest
 
 from lakeproof.datagen import Format, Manifest, load_spec
+from lakeproof.jsonvalue import json_value
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.net import wait_until
 from lakeproof.oracle import Oracle
 from lakeproof.properties.invariants import CoalescingRules
 from lakeproof.properties.profile import profile_violations
 from lakeproof.refcluster.client import CoordinatorClient, CoordinatorRequestError
-from lakeproof.refcluster.engine import json_value
 from lakeproof.refcluster.model import STRATEGIES
 
 from .conftest import DATASETS, READERS

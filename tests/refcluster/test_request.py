@@ -10,7 +10,7 @@ import pytest
 
 from lakeproof.errors import ConfigError
 from lakeproof.jsonbody import decode_json
-from lakeproof.refcluster.engine import json_value
+from lakeproof.jsonvalue import json_value
 from lakeproof.refcluster.errors import BadRequestError
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, decode_body, parse_query_request

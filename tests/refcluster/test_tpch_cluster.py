@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from lakeproof.datagen import tpch_answer, tpch_query_over
+from lakeproof.jsonvalue import json_value
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.refcluster.client import CoordinatorClient
-from lakeproof.refcluster.engine import json_value
 from lakeproof.refcluster.model import STRATEGIES
 
 pytestmark = pytest.mark.component

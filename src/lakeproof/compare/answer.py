@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from lakeproof.errors import LakeproofError
-from lakeproof.refcluster.engine import json_value
+from lakeproof.jsonvalue import json_value
 
 
 class AnswerFormatError(LakeproofError):

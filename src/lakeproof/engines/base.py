@@ -101,13 +101,32 @@ class Answer:
         return self.table.rows
 
 
+PRAGMA_CAPABILITIES: Mapping[str, Capability] = {
+    "allow_partial_results": Capability.PARTIAL_RESULTS,
+    "max_attempts": Capability.RETRY_OPTIONS,
+    "initial_backoff_s": Capability.RETRY_OPTIONS,
+    "backoff_multiplier": Capability.RETRY_OPTIONS,
+    "max_backoff_s": Capability.RETRY_OPTIONS,
+    "read_timeout_s": Capability.RETRY_OPTIONS,
+}
+"""Pragmas that exercise a capability: a check that sets one is skipped on an engine without it."""
+
+
 @dataclass(frozen=True)
 class QueryOptions:
     """Per-query settings beyond the variant: engine pragmas (``query_timeout_s``, split sizes,
-    ``allow_partial_results``, retry policy) passed through to engines that understand them."""
+    ``allow_partial_results``, retry policy) passed through to engines that understand them.
+
+    A driver ignores pragmas it has no use for (the reference engine's split sizes, say); the
+    keywords skip a check whose pragmas need a capability the engine lacks (PRAGMA_CAPABILITIES).
+    """
 
     pragma: Mapping[str, Any] = field(default_factory=dict)
     profile: bool = True
+
+    def capabilities_needed(self) -> frozenset[Capability]:
+        """The capabilities these pragmas exercise."""
+        return frozenset(PRAGMA_CAPABILITIES[name] for name in self.pragma if name in PRAGMA_CAPABILITIES)
 
 
 class Driver(ABC):
@@ -125,6 +144,10 @@ class Driver(ABC):
     def variants(self) -> tuple[str, ...]:
         """The engine's distribution variants; every one must give the same answers."""
 
+    def default_variant(self) -> str:
+        """The variant a check runs under when it names none: the first of :meth:`variants`."""
+        return self.variants()[0]
+
     @abstractmethod
     def query(self, sql: str, variant: str, options: QueryOptions) -> Answer:
         """Run ``sql`` (DuckDB dialect, lab scans) under ``variant``; EngineError on failure."""
@@ -141,12 +164,17 @@ class Driver(ABC):
         """Cancel a background query."""
         raise CapabilityMissing(self.name, Capability.ASYNC_CANCEL)
 
+    def running_work(self) -> Mapping[str, int]:
+        """Tasks executing now, per executor (``coordinator``, ``node-1``, ...): how a check sees
+        that a cancelled query really stopped working, or that a query is mid-flight on the nodes."""
+        raise CapabilityMissing(self.name, Capability.ASYNC_CANCEL)
+
     def plan(self, sql: str, variant: str, options: QueryOptions) -> Mapping[str, Any]:
         """A dry-run plan of ``sql`` under ``variant``."""
         raise CapabilityMissing(self.name, Capability.PLAN_API)
 
     def nodes(self) -> tuple[str, ...]:
-        """The live data nodes."""
+        """The live data nodes, named after the lab's data-node readers (``node-1`` ...)."""
         raise CapabilityMissing(self.name, Capability.NODE_LIFECYCLE)
 
     def kill_node(self, node: str) -> None:

@@ -8,7 +8,7 @@ a wrong TopN merge changes the top values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,15 +92,15 @@ def _integer(value: Any) -> Any:
     return value
 
 
-def aggregate_verdicts(answer: Mapping[str, Any], rows: int) -> list[Verdict]:
-    """The `aggregate_sql` answer against the formulas."""
-    values: Sequence[Any] = answer["values"][0] if answer["values"] else [None] * 4
+def aggregate_verdicts(result: Sequence[Sequence[Any]], rows: int) -> list[Verdict]:
+    """The `aggregate_sql` answer's rows (``result``) against the formulas."""
+    values: Sequence[Any] = result[0] if result else [None] * 4
     return [
         Verdict(expectation, _integer(value))
         for expectation, value in zip(aggregate_expectations(rows), values, strict=True)
     ]
 
 
-def top_verdict(answer: Mapping[str, Any], rows: int, top: int) -> Verdict:
-    """The `top_sql` answer against the formula."""
-    return Verdict(top_expectation(rows, top), [_integer(row[0]) for row in answer["values"]])
+def top_verdict(result: Sequence[Sequence[Any]], rows: int, top: int) -> Verdict:
+    """The `top_sql` answer's rows (``result``) against the formula."""
+    return Verdict(top_expectation(rows, top), [_integer(row[0]) for row in result])

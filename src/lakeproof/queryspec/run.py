@@ -17,24 +17,18 @@ from typing import Any
 
 import duckdb
 
-from lakeproof.compare import (
-    Answer,
-    CompareOptions,
-    Comparison,
-    answer_from_duckdb,
-    answer_from_json,
-    compare,
-)
+from lakeproof.compare import Answer, CompareOptions, Comparison, answer_from_duckdb, compare
 from lakeproof.compare.values import format_value
 from lakeproof.datagen import Format
+from lakeproof.engines.base import Answer as EngineAnswer
+from lakeproof.engines.base import QueryOptions
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.oracle import Oracle
 from lakeproof.queryspec.catalogue import SpecCase
 
-Engine = Callable[[str, dict[str, Any]], Mapping[str, Any]]
-"""Runs a query with pragmas (``external_distribution`` sets the strategy); raises LakeproofError."""
+Engine = Callable[[str, str, QueryOptions], EngineAnswer]
+"""Runs a query under a variant with options (a driver's ``query``); raises LakeproofError."""
 
-STRATEGY_PRAGMA = "external_distribution"
 ORACLE = "oracle (DuckDB)"
 # Failures named in a report's one-line message; the rest are counted.
 _NAMED_FAILURES = 3
@@ -55,8 +49,8 @@ class Run:
     format: Format
     strategy: str
     """A strategy name, or ``ORACLE`` for the oracle's own answer."""
-    answer: Mapping[str, Any] | None
-    """The engine's JSON answer (None for the oracle, or when the engine failed)."""
+    answer: EngineAnswer | None
+    """The engine's answer (None for the oracle, or when the engine failed)."""
     rows: int | None
     error: str | None
     checks: tuple[Check, ...]
@@ -79,9 +73,13 @@ class Run:
         return "matches " + ", ".join(check.reference for check in self.checks)
 
     @property
+    def _profile(self) -> Mapping[str, Any]:
+        return (self.answer.profile if self.answer is not None else None) or {}
+
+    @property
     def strategy_used(self) -> str:
         """The strategy the engine reports it used, and how it ran the query (``fragment``)."""
-        profile = (self.answer or {}).get("profile") or {}
+        profile = self._profile
         used = (profile.get("strategy") or {}).get("used")
         mode = profile.get("mode")
         return " / ".join(str(part) for part in (used, mode) if part) or "-"
@@ -89,15 +87,15 @@ class Run:
     @property
     def engine_ms(self) -> str:
         """The engine's own time for the query (its profile's total), in milliseconds."""
-        timings = ((self.answer or {}).get("profile") or {}).get("timings_ms") or {}
+        timings = self._profile.get("timings_ms") or {}
         total = timings.get("total")
         return f"{total:.0f}" if isinstance(total, int | float) else "-"
 
     @property
     def splits_per_node(self) -> str:
         """How many splits each node read, e.g. ``node-1: 5, node-2: 5``."""
-        splits = ((self.answer or {}).get("profile") or {}).get("splits") or []
-        counts = Counter(str(split.get("node")) for split in splits)
+        splits = (self.answer.splits if self.answer is not None else None) or ()
+        counts = Counter(split.node for split in splits)
         return ", ".join(f"{node}: {count}" for node, count in sorted(counts.items())) or "-"
 
 
@@ -163,7 +161,9 @@ def run_case(
     oracle_answers: dict[Format, Answer] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(queries) * len(strategies))) as pool:
         pending = {
-            (fmt, strategy): pool.submit(_ask, engine, query, {**case.pragma, STRATEGY_PRAGMA: strategy})
+            (fmt, strategy): pool.submit(
+                _ask, engine, query, strategy, QueryOptions(pragma=dict(case.pragma))
+            )
             for fmt, query in queries.items()
             for strategy in strategies
         }
@@ -175,14 +175,14 @@ def run_case(
                 run = judge.engine(fmt, strategy, pending[fmt, strategy].result(), reference, baseline)
                 runs.append(run)
                 if baseline is None and run.answer is not None:
-                    baseline = (strategy, answer_from_json(run.answer))
+                    baseline = (strategy, run.answer.table)
     return CaseReport(case, tuple(strategies), tuple(runs), oracle_answers)
 
 
-def _ask(engine: Engine, query: str, pragma: dict[str, Any]) -> Mapping[str, Any] | str:
+def _ask(engine: Engine, query: str, variant: str, options: QueryOptions) -> EngineAnswer | str:
     """The engine's answer, or its error message."""
     try:
-        return engine(query, pragma)
+        return engine(query, variant, options)
     except LakeproofError as error:
         return str(error)
 
@@ -214,15 +214,15 @@ class _Judge:
         self,
         fmt: Format,
         strategy: str,
-        answer: Mapping[str, Any] | str,
+        answer: EngineAnswer | str,
         reference: Answer,
         baseline: tuple[str, Answer] | None,
     ) -> Run:
         """An engine run: checked against the oracle, the expected table and the first strategy."""
         if isinstance(answer, str):
             return Run(fmt, strategy, None, None, answer, ())
-        actual = answer_from_json(answer)
-        if answer.get("is_partial"):
+        actual = answer.table
+        if answer.is_partial:
             # No node is lost here: a partial answer is a wrong answer, whatever its rows.
             return Run(fmt, strategy, answer, len(actual.rows), "the answer is flagged partial", ())
         checks = [self._check("oracle", reference, actual)]

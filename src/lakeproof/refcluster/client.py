@@ -6,17 +6,12 @@ from typing import Any
 
 import requests
 
+from lakeproof.engines.base import EngineError
 from lakeproof.errors import LakeproofError
 
 
-class CoordinatorRequestError(LakeproofError):
+class CoordinatorRequestError(EngineError):
     """The coordinator answered with an error; carries its status, type and reason."""
-
-    def __init__(self, status: int, error_type: str, reason: str):
-        super().__init__(f"{reason} [{error_type}, HTTP {status}]")
-        self.status = status
-        self.error_type = error_type
-        self.reason = reason
 
 
 class CoordinatorClient:

@@ -25,13 +25,10 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_threads
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -40,6 +37,7 @@ import duckdb
 
 from lakeproof.duckdb_ext import duckdb_session
 from lakeproof.errors import ConfigError, LakeproofError
+from lakeproof.jsonvalue import json_value
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
@@ -711,29 +709,6 @@ def _node_totals(results: Sequence[NodeResult]) -> dict[str, dict[str, int]]:
             line["bytes"] += stats.bytes
             line["attempts"] += stats.attempts
     return totals
-
-
-_SCALAR_JSON: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
-    (Decimal, str),  # exact, as text: a JSON number would round it
-    ((datetime, date, dtime), lambda value: value.isoformat()),
-    (timedelta, lambda value: value.total_seconds()),
-    (bytes, bytes.hex),
-    (uuid.UUID, str),
-)
-
-
-def json_value(value: Any) -> Any:
-    """A JSON-safe value: decimals as exact strings, non-finite floats by name, times in ISO 8601."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, list):
-        return [json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {key: json_value(item) for key, item in value.items()}
-    for kinds, convert in _SCALAR_JSON:
-        if isinstance(value, kinds):
-            return convert(value)
-    return value
 
 
 def _answer_json(relation: duckdb.DuckDBPyRelation) -> dict[str, Any]:
