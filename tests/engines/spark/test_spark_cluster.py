@@ -26,6 +26,7 @@ from lakeproof.compare import Answer as ResultTable
 from lakeproof.compare import answer_from_duckdb, compare
 from lakeproof.datagen import Manifest, load_spec
 from lakeproof.engines.base import Answer, EngineError, QueryOptions
+from lakeproof.engines.settings import EngineSettings
 from lakeproof.engines.spark.cluster import java_command
 from lakeproof.engines.spark.driver import SparkDriver, SparkVariant, launch
 from lakeproof.engines.spark.install import installed_jars
@@ -61,7 +62,7 @@ def smoke(lab: Lab) -> Manifest:
 @pytest.fixture(scope="module")
 def spark(lab: Lab) -> Iterator[SparkDriver]:
     """The Spark driver on a cluster reading the lab through the ``coordinator`` listener."""
-    driver = launch(lab, {})
+    driver = launch(lab, EngineSettings(engine="spark"))
     yield driver
     driver.close()
 
@@ -230,23 +231,24 @@ def test_a_worker_killed_mid_query_costs_no_row(lab: Lab, smoke: Manifest, spark
     wait_until(
         lambda: lab.control.stats(prefix=lab.prefix)["totals"]["faults"] > 0, 120, "the reads to start"
     )
-    spark.kill_node("worker-1")
-    assert spark.nodes() == ("worker-2",)
+    spark.kill_node("node-1")
+    assert spark.nodes() == ("node-2",)
     answer = spark.wait(query_id, timedelta(seconds=300))
 
     lab.control.clear_rules()
     _should_equal_oracle(lab, sql, answer)
-    spark.restart_node("worker-1")
-    assert spark.nodes() == ("worker-1", "worker-2")
+    spark.restart_node("node-1")
+    assert spark.nodes() == ("node-1", "node-2")
 
 
 OWNER = """
 import json, sys
 from pathlib import Path
 from lakeproof.lab import Lab, LabSettings
+from lakeproof.engines.settings import EngineSettings
 from lakeproof.engines.spark.driver import launch
 lab = Lab(LabSettings(output_dir=Path(sys.argv[1]))).start()
-driver = launch(lab, {})
+driver = launch(lab, EngineSettings(engine="spark"))
 Path(sys.argv[2]).write_text(json.dumps(driver.cluster.pids()))
 sys.stdin.read()
 """

@@ -94,6 +94,8 @@ class SparkCluster:
         self._master: ManagedProcess | None = None
         self._workers: dict[str, ManagedProcess] = {}
         self._worker_ports: dict[str, int] = {}
+        self._worker_ui_ports: dict[str, int] = {}
+        self.driver_ui_port = 0
         self._connect: ManagedProcess | None = None
         self.started_in: float | None = None
 
@@ -111,8 +113,8 @@ class SparkCluster:
 
     @property
     def worker_names(self) -> tuple[str, ...]:
-        """Every worker this cluster has (live or killed), ``worker-1`` .. ``worker-N``."""
-        return tuple(f"worker-{number}" for number in range(1, self.settings.workers + 1))
+        """Every worker this cluster has (live or killed), named as the lab names data nodes (``node-1``)."""
+        return tuple(f"node-{number}" for number in range(1, self.settings.workers + 1))
 
     def start(self) -> SparkCluster:
         """Start master, workers and Connect server and wait until each worker runs an executor."""
@@ -171,18 +173,19 @@ class SparkCluster:
         """Start worker ``name`` (again); with ``wait``, until it is ALIVE and runs an executor."""
         if name not in self.worker_names:
             raise ConfigError(f"unknown Spark worker {name!r}; workers are: {', '.join(self.worker_names)}")
-        port = free_port()
+        port, ui_port = free_port(), free_port()
         work_dir = make_private_dir(self.log_dir / name)
         argv = [str(self.home / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker"]
-        argv += ["--host", LOOPBACK, "--port", str(port), "--webui-port", str(free_port())]
+        argv += ["--host", LOOPBACK, "--port", str(port), "--webui-port", str(ui_port)]
         argv += ["--cores", "1", "--memory", self.settings.worker_memory, "--work-dir", str(work_dir)]
         self._worker_ports[name] = port
+        self._worker_ui_ports[name] = ui_port
         self._workers[name] = self._launch(f"spark-{name}", [*argv, self.master_url])
         if wait:
             self._wait(lambda: name in self.executor_workers(), f"{name} to run an executor")
 
     def _start_connect(self) -> None:
-        self.connect_port = free_port()
+        self.connect_port, self.driver_ui_port = free_port(), free_port()
         properties = self.log_dir / "conf" / "spark-connect.properties"
         write_private_text(
             properties, "".join(f"{key} {value}\n" for key, value in self._connect_conf().items())
@@ -203,7 +206,10 @@ class SparkCluster:
             "spark.driver.bindAddress": LOOPBACK,
             "spark.connect.grpc.binding.address": LOOPBACK,
             "spark.connect.grpc.binding.port": str(self.connect_port),
-            "spark.ui.enabled": "false",
+            # The status API only (running tasks per executor); nothing else reads the UI.
+            "spark.ui.enabled": "true",
+            "spark.ui.port": str(self.driver_ui_port),
+            "spark.ui.showConsoleProgress": "false",
             "spark.local.dir": str(self.tmp_dir),
             "spark.driver.extraClassPath": classpath,
             "spark.executor.extraClassPath": classpath,
@@ -245,13 +251,25 @@ class SparkCluster:
     # -- nodes -------------------------------------------------------------------------------
 
     def _master_status(self) -> dict[str, Any] | None:
-        url = f"http://{LOOPBACK}:{self.master_ui_port}/json/"
-        try:
-            with urllib.request.urlopen(url, timeout=_STATUS_TIMEOUT_S) as response:
-                status: dict[str, Any] = json.load(response)
-        except (OSError, urllib.error.URLError, ValueError):
-            return None
-        return status if status.get("status") == "ALIVE" else None
+        status = _status_json(self.master_ui_port, "/json/")
+        return status if isinstance(status, dict) and status.get("status") == "ALIVE" else None
+
+    def running_tasks(self) -> dict[str, int]:
+        """Tasks running now per live worker's executor (the Connect server's status API)."""
+        executors: dict[str, str] = {}
+        for name in self.live_workers():
+            worker = _status_json(self._worker_ui_ports[name], "/json/")
+            for executor in worker.get("executors", []) if isinstance(worker, dict) else []:
+                executors[str(executor.get("id"))] = name
+        counts = dict.fromkeys(self.live_workers(), 0)
+        applications = _status_json(self.driver_ui_port, "/api/v1/applications")
+        for application in applications if isinstance(applications, list) else []:
+            listed = _status_json(self.driver_ui_port, f"/api/v1/applications/{application['id']}/executors")
+            for executor in listed if isinstance(listed, list) else []:
+                node = executors.get(str(executor.get("id")))
+                if node is not None:
+                    counts[node] += int(executor.get("activeTasks", 0))
+        return counts
 
     def _alive_workers(self) -> dict[str, dict[str, Any]]:
         status = self._master_status() or {}
@@ -292,6 +310,15 @@ class SparkCluster:
         processes = {"spark-master": self._master, "spark-connect": self._connect}
         processes |= {f"spark-{name}": process for name, process in self._workers.items()}
         return {name: process.pid for name, process in processes.items() if process is not None}
+
+
+def _status_json(port: int, path: str) -> Any:
+    """The JSON a Spark status page on loopback ``port`` serves at ``path``, or None if it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}{path}", timeout=_STATUS_TIMEOUT_S) as response:
+            return json.load(response)
+    except (OSError, urllib.error.URLError, ValueError):
+        return None
 
 
 def _s3a_conf(endpoint: S3Endpoint, settings: SparkClusterSettings) -> dict[str, str]:

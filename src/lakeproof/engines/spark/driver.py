@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pyspark.errors import PySparkException
 from pyspark.errors.exceptions.connect import (
@@ -51,13 +51,14 @@ from pyspark.sql import DataFrame, SparkSession
 from lakeproof.compare.answer import Answer as ResultTable
 from lakeproof.compare.answer import Column
 from lakeproof.engines.base import Answer, Capability, Driver, EngineError, QueryOptions
+from lakeproof.engines.settings import EngineSettings
 from lakeproof.engines.spark.cluster import SparkCluster, SparkClusterSettings
 from lakeproof.engines.spark.install import installed_jars
-from lakeproof.engines.spark.sources import Scan, rewrite
+from lakeproof.engines.spark.sources import SparkSource, rewrite
 from lakeproof.engines.spark.types import duckdb_type_name
 from lakeproof.errors import ConfigError
+from lakeproof.jsonvalue import json_value
 from lakeproof.lab.lab import Lab
-from lakeproof.refcluster.engine import json_value
 
 
 class SparkVariant(enum.StrEnum):
@@ -159,7 +160,7 @@ class SparkDriver(Driver):
         return running
 
     def _run(
-        self, session: SparkSession, tag: str, sql: str, views: Mapping[str, Scan], local: bool
+        self, session: SparkSession, tag: str, sql: str, views: Mapping[str, SparkSource], local: bool
     ) -> Answer:
         session.addTag(tag)  # thread-local in Spark Connect: tags only this thread's operations
         try:
@@ -191,8 +192,12 @@ class SparkDriver(Driver):
 
     # -- nodes -------------------------------------------------------------------------------
 
+    def running_work(self) -> Mapping[str, int]:
+        """Tasks running now on each live node's executor (from the Connect server's status API)."""
+        return self.cluster.running_tasks()
+
     def nodes(self) -> tuple[str, ...]:
-        """Live workers (each runs one executor): ``worker-1``, ``worker-2``."""
+        """Live workers (each runs one executor), named as the lab's data nodes: ``node-1``, ``node-2``."""
         return self.cluster.live_workers()
 
     def kill_node(self, node: str) -> None:
@@ -226,7 +231,7 @@ def _timeout(options: QueryOptions) -> float:
     return float(value)
 
 
-def _load(session: SparkSession, scan: Scan) -> DataFrame:
+def _load(session: SparkSession, scan: SparkSource) -> DataFrame:
     reader = session.read.format(scan.format).options(**scan.options)
     if scan.schema is not None:
         reader = reader.schema(scan.schema)
@@ -271,21 +276,22 @@ def _one_line(text: str) -> str:
     return line if len(line) <= 600 else line[:597] + "..."
 
 
-def launch(lab: Lab, settings: Mapping[str, Any]) -> SparkDriver:
+def launch(lab: Lab, settings: EngineSettings) -> SparkDriver:
     """Start a Spark cluster reading ``lab``'s objects and return its driver.
 
-    Settings: ``reader`` (the proxy listener S3A reads through, default ``coordinator``),
-    ``workers`` (default 2), ``start_timeout`` (seconds for each start-up step, default 180: a loaded 2-core machine needs more than a quiet one).
+    Options (``options:`` of the engine settings file): ``reader``, the proxy listener S3A reads
+    through (default ``coordinator``); ``workers`` (default 2); ``start_timeout``, seconds for each
+    start-up step (default 180: a busy 2-core machine needs far more than a quiet one).
     """
-    reader = str(settings.get("reader", "coordinator"))
+    options = settings.options
+    reader = str(options.get("reader", "coordinator"))
     if reader not in lab.settings.readers:
         listeners = ", ".join(lab.settings.readers)
         raise ConfigError(f"Spark reader {reader!r} is not a listener of the lab; listeners: {listeners}")
     cluster_settings = SparkClusterSettings(
-        workers=int(settings.get("workers", 2)), start_timeout=float(settings.get("start_timeout", 180.0))
+        workers=int(options.get("workers", 2)), start_timeout=float(options.get("start_timeout", 180.0))
     )
-    cluster = SparkCluster(
-        lab.log_dir / "spark", lab.reader_endpoint(reader), installed_jars(), cluster_settings
-    )
+    endpoint = lab.reader_endpoint(reader)
+    cluster = SparkCluster(lab.log_dir / "spark", endpoint, installed_jars(), cluster_settings)
     cluster.start()
     return SparkDriver(cluster)

@@ -1,5 +1,6 @@
 """The lab's DuckDB scans as Spark sources: ``read_parquet``/``read_csv``/``read_json`` calls become
-``spark.read`` loads registered as temporary views, and the rest of the query is translated with sqlglot.
+``spark.read`` loads registered as temporary views, and the rest of the query is translated with
+sqlglot (``lakeproof.engines.sql``).
 
 Each option of a scan is mapped to the Spark reader option with the same meaning, or refused: a
 scan option Spark cannot honour would otherwise be dropped silently and the comparison would test
@@ -18,11 +19,11 @@ from sqlglot import exp
 
 from lakeproof.engines.base import EngineError
 from lakeproof.engines.spark.types import spark_schema
+from lakeproof.engines.sql import Scan, ScanFormat, SqlTranslationError, translate
 
 SparkFormat = Literal["parquet", "csv", "json"]
 
-_FUNCTIONS: dict[str, SparkFormat] = {"read_parquet": "parquet", "read_csv": "csv", "read_json": "json"}
-_NODE_FUNCTIONS: dict[type[exp.Expr], str] = {exp.ReadCSV: "read_csv", exp.ReadParquet: "read_parquet"}
+_FORMATS: dict[ScanFormat, SparkFormat] = {"parquet": "parquet", "csv": "csv", "ndjson": "json"}
 
 # Reader options every text scan gets: a record Spark cannot parse fails the query (never a row of
 # NULLs), and CSV values may hold line breaks inside quotes (RFC 4180), as the lab writes them.
@@ -82,8 +83,8 @@ _OPTIONS: dict[SparkFormat, dict[str, OptionMap]] = {
 
 
 @dataclass(frozen=True)
-class Scan:
-    """One table-function call of a query, as Spark reads it: format, paths, options and schema."""
+class SparkSource:
+    """One scan of a query as Spark reads it: format, paths, reader options and schema."""
 
     function: str
     format: SparkFormat
@@ -94,10 +95,10 @@ class Scan:
 
 @dataclass(frozen=True)
 class SparkQuery:
-    """A DuckDB query rewritten for Spark: its SQL over temporary views, and each view's scan."""
+    """A DuckDB query rewritten for Spark: its SQL over temporary views, and each view's source."""
 
     sql: str
-    views: dict[str, Scan]
+    views: dict[str, SparkSource]
 
 
 def s3a(uri: str) -> str:
@@ -109,111 +110,59 @@ def rewrite(sql: str, view_prefix: str) -> SparkQuery:
     """``sql`` (DuckDB dialect, lab scans) as Spark SQL over views named ``<view_prefix><n>``.
 
     The same scan written twice reads through one view. EngineError 400 for SQL sqlglot cannot
-    read, a scan of something other than literal ``s3://`` paths, or an option Spark cannot honour.
+    read or write, a scan of something other than ``s3://`` paths, or an option Spark cannot honour.
     """
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        raise EngineError(
-            400, "parsing_exception", f"the query is not valid SQL: {_first_line(exc)}"
-        ) from None
-    views: dict[str, Scan] = {}
+    views: dict[str, SparkSource] = {}
     by_text: dict[str, str] = {}
 
-    def swap(node: exp.Expr) -> exp.Expr:
-        if not isinstance(node, exp.Table):
-            return node
-        call = node.this
-        function = _function_name(call)
-        if function is None:
-            return node
-        text = call.sql(dialect="duckdb")
-        name = by_text.get(text)
+    def view_of(scan: Scan) -> str:
+        name = by_text.get(scan.sql)
         if name is None:
-            name = by_text[text] = f"{view_prefix}{len(views)}"
-            views[name] = _scan(function, call)
-        alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(function))
-        return exp.Table(this=exp.to_identifier(name), alias=alias)
+            name = by_text[scan.sql] = f"{view_prefix}{len(views)}"
+            views[name] = spark_source(scan)
+        return name
 
-    rewritten = tree.transform(swap)
     try:
-        spark_sql = rewritten.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
-    except sqlglot.errors.UnsupportedError as exc:
-        raise EngineError(400, "unsupported_sql", f"Spark SQL cannot express: {_first_line(exc)}") from None
+        spark_sql = translate(sql, "spark", view_of)
+    except SqlTranslationError as exc:
+        raise EngineError(400, "parsing_exception", str(exc)) from None
     return SparkQuery(spark_sql, views)
 
 
-def _function_name(call: object) -> str | None:
-    if isinstance(call, exp.Anonymous) and str(call.this).lower() in _FUNCTIONS:
-        return str(call.this).lower()
-    for node_type, name in _NODE_FUNCTIONS.items():
-        if isinstance(call, node_type):
-            return name
-    return None
-
-
-def _scan(function: str, call: exp.Expr) -> Scan:
-    spark_format = _FUNCTIONS[function]
-    arguments = [call.this] if call.this is not None and isinstance(call.this, exp.Expr) else []
-    arguments += list(call.expressions)
-    paths: list[str] = []
+def spark_source(scan: Scan) -> SparkSource:
+    """How Spark reads ``scan``: its options mapped one by one, its ``columns`` as a Spark schema."""
+    spark_format = _FORMATS[scan.format]
     options = dict(_TEXT_ALWAYS[spark_format])
     schema = None
-    for argument in arguments:
-        if isinstance(argument, exp.EQ | exp.PropertyEQ):
-            name = argument.this.name.lower()
-            if name == "columns":
-                schema = spark_schema(_columns(function, argument.expression))
-                continue
-            mapping = _OPTIONS[spark_format].get(name)
-            if mapping is None:
-                raise EngineError(
-                    400,
-                    "unsupported_option",
-                    f"{function} option '{name}' has no Spark equivalent in this driver",
-                )
-            options |= mapping(_literal(function, name, argument.expression))
-        else:
-            paths += _paths(function, argument)
-    if not paths:
-        raise EngineError(400, "unsupported_scan", f"{function} needs at least one 's3://...' path")
-    return Scan(function, spark_format, tuple(paths), options, schema)
-
-
-def _paths(function: str, argument: exp.Expr) -> list[str]:
-    items = argument.expressions if isinstance(argument, exp.Array) else [argument]
-    paths = []
-    for item in items:
-        if not (isinstance(item, exp.Literal) and item.is_string and item.this.startswith("s3://")):
+    for name, value in scan.options.items():
+        if name == "columns":
+            schema = spark_schema(_columns(scan.function, value))
+            continue
+        mapping = _OPTIONS[spark_format].get(name)
+        if mapping is None:
             raise EngineError(
                 400,
-                "unsupported_scan",
-                f"{function} reads literal 's3://' paths here, not {item.sql('duckdb')}",
+                "unsupported_option",
+                f"{scan.function} option '{name}' has no Spark equivalent in this driver",
             )
-        paths.append(s3a(item.this))
-    return paths
+        options |= mapping(value)
+    for uri in scan.uris:
+        if not uri.startswith("s3://"):
+            raise EngineError(
+                400, "unsupported_scan", f"{scan.function} reads 's3://' paths here, not {uri!r}"
+            )
+    return SparkSource(scan.function, spark_format, tuple(s3a(uri) for uri in scan.uris), options, schema)
 
 
-def _literal(function: str, name: str, value: exp.Expr) -> object:
-    if isinstance(value, exp.Boolean):
-        return bool(value.this)
-    if isinstance(value, exp.Literal):
-        return value.this if value.is_string else value.to_py()
-    raise EngineError(400, "unsupported_option", f"{function} option '{name}' must be a literal value")
-
-
-def _columns(function: str, value: exp.Expr) -> Mapping[str, str]:
-    if not isinstance(value, exp.Struct):
+def _columns(function: str, value: object) -> Mapping[str, str]:
+    struct = sqlglot.parse_one(str(value), read="duckdb") if isinstance(value, str) else None
+    if not isinstance(struct, exp.Struct):
         raise EngineError(
             400, "unsupported_option", f"{function} columns must be a {{'name': 'TYPE'}} struct"
         )
     columns = {}
-    for item in value.expressions:
+    for item in struct.expressions:
         if not (isinstance(item, exp.PropertyEQ) and isinstance(item.expression, exp.Literal)):
             raise EngineError(400, "unsupported_option", f"{function} columns must map names to type strings")
         columns[item.this.name] = item.expression.this
     return columns
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
