@@ -46,9 +46,11 @@ PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESUL
 ORDERING := --ordering pabot_ordering.txt
 
 ## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`),
-## then the capability matrix of the run (results/capability-matrix.json)
+## then the capability matrix of the run (results/capability-matrix.json); TAGS=equivalenceORfault
+## runs only those tiers (CI's Spark run)
+TAGS ?=
 acceptance: $(ENGINE_VENV)
-	$(PABOT) $(ORDERING) --exclude slow suites; status=$$?; \
+	$(PABOT) $(ORDERING) $(if $(TAGS),--include $(TAGS)) --exclude slow suites; status=$$?; \
 	$(BIN)/lakeproof matrix $(RESULTS); exit $$status
 
 ## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
@@ -67,8 +69,10 @@ docs: venv
 	$(BIN)/libdoc --name Lakeproof keywords/Lakeproof/ docs/Lakeproof.html
 
 ## bench: the figures the issues name, measured side by side in one run
-bench: venv
-	$(BIN)/python -m lakeproof.bench
+## (BENCH="--only spark": Spark's cold start and TPC-H SF 0.1 on Spark, the reference engine and DuckDB)
+BENCH ?=
+bench: $(if $(findstring spark,$(BENCH)),venv-spark,venv)
+	$(BIN)/python -m lakeproof.bench $(BENCH)
 
 clean:
 	rm -rf $(RESULTS) out .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ and a verdict; the exit code is 0 either way (speed is reported, not asserted: m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import statistics
 import tempfile
@@ -194,6 +195,67 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
     ]
 
 
+def _tree_rss(pids: Sequence[int | None]) -> int:
+    """Resident bytes of processes ``pids`` and all their descendants (a Spark worker's executor)."""
+    total = 0
+    for pid in pids:
+        if pid is None or not psutil.pid_exists(pid):
+            continue
+        root = psutil.Process(pid)
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+    return total
+
+
+def bench_spark(output_dir: Path, scale_factor: float) -> list[Figure]:
+    """Spark: cluster cold start and memory; TPC-H on Spark vs the reference engine vs plain DuckDB.
+
+    One lab holds the data; the reference cluster, the Spark cluster and DuckDB read it through
+    the same fault proxy, one after the other, each warmed with query 1 before the timed run.
+    Needs the .[spark] extra (``make venv-spark``) and Java.
+    """
+    from lakeproof.engines.base import QueryOptions  # noqa: PLC0415 - only this group needs them
+    from lakeproof.engines.settings import EngineSettings  # noqa: PLC0415
+    from lakeproof.engines.spark.driver import SparkVariant, launch  # noqa: PLC0415
+
+    with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
+        manifests = lab.create_tpch(scale_factor, formats=("parquet",), files=3)
+        scans = {name: manifest.duckdb_scan("parquet") for name, manifest in manifests.items()}
+        queries = [tpch_query_over(number, scans) for number in range(1, 23)]
+        spark = launch(lab, EngineSettings(engine="spark"))
+        try:
+            cold_start = spark.cluster.started_in or 0.0
+            rss = _tree_rss(list(spark.cluster.pids().values())) / MIB
+
+            def on_spark(sql: str) -> object:
+                return spark.query(sql, SparkVariant.CLUSTER, QueryOptions())
+
+            first_query = _total_seconds(on_spark, queries[:1])
+            spark_s = _total_seconds(on_spark, queries)
+        finally:
+            spark.close()
+        client = lab.coordinator_client()
+        duckdb = Oracle(lab.reader_endpoint("coordinator"), file_cache=False)
+        for engine in (client.query, duckdb.query):
+            engine(queries[0])
+        reference_s = _total_seconds(client.query, queries)
+        duckdb_s = _total_seconds(duckdb.query, queries)
+        duckdb.close()
+    sf = f"SF {scale_factor:g}"
+    return [
+        Figure(
+            "Spark: master, 2 workers, Connect ready from cold", cold_start, "s", "<= 30", cold_start <= 30
+        ),
+        Figure("Spark: cluster RSS (JVMs and executors)", rss, "MiB", "(reported)", True),
+        Figure("Spark: first query (TPC-H q1) on a cold cluster", first_query, "s", "(reported)", True),
+        Figure(f"TPC-H {sf}, 22 queries, Spark (cluster variant)", spark_s, "s", "(reported)", True),
+        Figure(f"TPC-H {sf}, 22 queries, reference engine (adaptive)", reference_s, "s", "(reported)", True),
+        Figure(f"TPC-H {sf}, 22 queries, plain DuckDB via the proxy", duckdb_s, "s", "(reported)", True),
+        Figure("TPC-H Spark time / plain DuckDB time", spark_s / duckdb_s, "ratio", "(reported)", True),
+    ]
+
+
 def bench_acceptance(output_dir: Path, repo: Path, consecutive_runs: int, processes: int) -> list[Figure]:
     """Default acceptance selection: sequential vs pabot wall, consecutive green pabot runs, leftovers."""
     suites = str(repo / "suites")
@@ -273,7 +335,7 @@ def _leftover_figures(
 
 
 GROUPS = ("lab", "proxy", "datagen", "cluster")
-SLOW_GROUPS = ("acceptance", "leftovers")
+SLOW_GROUPS = ("acceptance", "leftovers", "spark")
 QUICK_LEFTOVERS_SUITE = "suites/smoke/cluster.robot"
 """One small suite with a cluster: enough to measure leftovers in about a minute."""
 
@@ -286,8 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         choices=GROUPS + SLOW_GROUPS,
         action="append",
-        help="run only these groups (repeatable); 'acceptance' and 'leftovers' (minutes per run) run "
-        "only when named; 'leftovers --quick' runs one small suite",
+        help="run only these groups (repeatable); 'acceptance', 'leftovers' and 'spark' (minutes per "
+        "run; spark needs `make venv-spark`) run only when named; 'leftovers --quick' runs one small "
+        "suite, 'spark --quick' TPC-H SF 0.01",
     )
     parser.add_argument(
         "--acceptance-runs", type=int, default=1, help="consecutive pabot runs for the zero-flaky figure"
@@ -306,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "acceptance": lambda: bench_acceptance(
                 output_dir, Path.cwd(), args.acceptance_runs, args.processes
             ),
+            "spark": lambda: bench_spark(output_dir, 0.01 if quick else 0.1),
             "leftovers": lambda: bench_leftovers(
                 output_dir,
                 Path.cwd(),

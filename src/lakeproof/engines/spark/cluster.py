@@ -14,6 +14,7 @@ read, never on a command line (``ps`` would show it).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -119,6 +120,7 @@ class SparkCluster:
     def start(self) -> SparkCluster:
         """Start master, workers and Connect server and wait until each worker runs an executor."""
         began = time.monotonic()
+        atexit.register(self.stop)
         try:
             make_private_dir(self.tmp_dir)
             self._start_master()
@@ -138,6 +140,7 @@ class SparkCluster:
             if process is not None:
                 process.stop()
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        atexit.unregister(self.stop)
 
     def _env(self, memory: str) -> dict[str, str]:
         java_opts = f"-Djava.io.tmpdir={self.tmp_dir} -XX:-UsePerfData"
