@@ -62,7 +62,6 @@ from lakeproof.errors import ConfigError
 from lakeproof.jsonvalue import json_value
 from lakeproof.lab.lab import Lab
 
-
 # The Connect client logs every query error it raises (JSON on stderr); the driver turns each into an
 # EngineError the log shows once, so the client's copy would only clutter the console.
 for _client_logger in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
