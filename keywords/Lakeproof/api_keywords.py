@@ -44,7 +44,10 @@ class ApiKeywords:
 
     def _url(self, api: Api) -> str:
         lab = self.context.require_lab()
-        return lab.coordinator_url if api is Api.COORDINATOR else lab.proxy.control_url
+        if api is Api.COORDINATOR:
+            self.context.reference("the coordinator's HTTP API")
+            return lab.coordinator_url
+        return lab.proxy.control_url
 
     @keyword
     def send_raw_request(
@@ -56,6 +59,7 @@ class ApiKeywords:
         well-behaved client would (``latin-1`` turns ``ÿ`` into the byte 0xff, which is not UTF-8;
         ``utf-16`` sends a byte-order mark). Returns the status, the error's type and reason when
         the answer is a JSON error, and the answer's text. The log shows request and answer.
+        The ``coordinator`` API is the reference engine's: on another engine the test is skipped.
 
         Example:
         | ${answer}=    `Send Raw Request`    coordinator    POST    /query    {"query": 42}

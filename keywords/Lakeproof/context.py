@@ -105,7 +105,8 @@ class LabContext:
     def skip_known_difference(self, case: str) -> None:
         """Raise KnownDifferenceSkip if the engine's known-differences file lists ``case``."""
         if self._known_differences is None:
-            self._known_differences = load_known_differences(differences_path(self.engine_name))
+            path = self.engine_settings.known_differences or differences_path(self.engine_name)
+            self._known_differences = load_known_differences(path)
         difference = self._known_differences.get(case)
         if difference is not None:
             raise KnownDifferenceSkip(self.engine_name, difference)

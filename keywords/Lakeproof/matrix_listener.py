@@ -45,7 +45,8 @@ class CapabilityRecorder:
             return
         result.metadata[ENGINE_METADATA] = self.matrix.engine
         result.metadata["Capabilities"] = "\n".join(
-            f"| {capability.value} | {outcome} |" for capability, outcome in sorted(line.items())
+            ["| =capability= | =outcome= |"]
+            + [f"| {capability.value} | {outcome} |" for capability, outcome in sorted(line.items())]
         )
 
     def close(self) -> None:

@@ -19,8 +19,6 @@ ${SPECS}              ${BAD}${/}specs
 ${GEN}                ${OUTPUT DIR}${/}gen
 ${BINARY}             ${OUTPUT DIR}${/}binary.yaml
 ${NOT_A_DIRECTORY}    ${OUTPUT DIR}${/}not-a-directory
-@{TYPO_STRATEGIES}    round_robin    random
-${REF_VARIANTS}       coordinator_only, round_robin, weighted_round_robin, adaptive
 ${DATAGEN_HELP}       see 'lakeproof datagen --help'
 ${LAB_UP_HELP}        see 'lakeproof lab up --help'
 ${NOT_TEXT}           is not UTF-8); a dataset spec is a YAML file
@@ -303,16 +301,6 @@ A scan in an unknown format lists the formats
     ...    Get Dataset Scan
     ...    smoke
     ...    orc
-
-An unknown strategy is refused, not run as the default
-    [Documentation]    The engine falls back to adaptive on an unknown strategy (with a warning):
-    ...    the keyword checks the names against the engine's variants first.
-    Run Keyword And Expect Error
-    ...    EQUALS:unknown strategy 'random' for engine 'reference'; its variants are: ${REF_VARIANTS}
-    ...    Query Spec Should Match Oracle
-    ...    aggregates
-    ...    Count of every row
-    ...    ${TYPO_STRATEGIES}
 
 A wait with a negative timeout is refused
     [Documentation]    Converts fine as a duration, but no wait can end before it starts.

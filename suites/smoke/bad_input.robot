@@ -10,6 +10,11 @@ Suite Teardown      Stop Lab
 Test Tags           smoke    bad-input
 
 
+*** Variables ***
+@{TYPO_STRATEGIES}         round_robin    random
+${REFERENCE_STRATEGIES}    coordinator_only, round_robin, weighted_round_robin, adaptive
+
+
 *** Test Cases ***
 An unknown fault action lists the valid ones
     [Documentation]    A misspelt action is refused before anything reaches the proxy.
@@ -45,3 +50,10 @@ Reading a dataset that was never created says what to call
     [Documentation]    Datasets belong to the lab they were created in.
     Run Keyword And Expect Error    dataset 'edge_values' was not created in this lab (created: smoke)*
     ...    Dataset Should Read Back Completely    edge_values    parquet
+
+An unknown strategy is refused, not run as the default
+    [Documentation]    The engine falls back to adaptive on an unknown strategy (with a warning):
+    ...    the keyword checks the names against the engine's variants first.
+    Run Keyword And Expect Error
+    ...    EQUALS:unknown strategy 'random' for engine 'reference'; its variants are: ${REFERENCE_STRATEGIES}
+    ...    Query Spec Should Match Oracle    aggregates    Count of every row    ${TYPO_STRATEGIES}

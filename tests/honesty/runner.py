@@ -28,6 +28,7 @@ class SuiteRun:
     rc: int
     failures: dict[str, str] = field(default_factory=dict)
     passed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     console: str = ""
 
     def describe(self) -> str:
@@ -45,6 +46,8 @@ class _Verdicts(ResultVisitor):  # type: ignore[misc]  # robot.api has no type f
             self.run.passed.append(test.name)
         elif test.failed:
             self.run.failures[test.name] = test.message
+        else:
+            self.run.skipped[test.name] = test.message
 
 
 def run_suite(

@@ -10,6 +10,7 @@ A settings file (``--variable ENGINE_SETTINGS:spark.yaml``) looks like::
       password: s3cr3t                 # or given as is (keep such a file private)
     options:
       executor_memory: 1g
+    known_differences: differences.yaml  # default: data/engines/<engine>/known_differences.yaml
 
 Every part is optional. ``--variable ENGINE:name`` wins over the file's ``engine``. Credentials
 are :class:`Credential` objects: their ``str`` and ``repr`` show ``***``, so a settings object
@@ -63,6 +64,7 @@ class _SettingsFile(SpecModel):
     endpoints: dict[str, str] = Field(default_factory=dict)
     credentials: dict[str, _CredentialValue] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
+    known_differences: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _environment_is_set(self) -> _SettingsFile:
@@ -83,6 +85,8 @@ class EngineSettings:
     endpoints: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, Credential] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    known_differences: Path | None = None
+    """The engine's known-differences file, if not the kit's ``data/engines/<engine>/`` one."""
     source: Path | None = None
     """The settings file these came from, if any (named in a driver's errors)."""
 
@@ -103,6 +107,7 @@ class EngineSettings:
             **{f"endpoint {name}": url for name, url in self.endpoints.items()},
             **{f"credential {name}": MASK for name in self.credentials},
             **{f"option {name}": value for name, value in self.options.items()},
+            **({"known differences": str(self.known_differences)} if self.known_differences else {}),
         }
 
 
@@ -119,7 +124,7 @@ def load_engine_settings(engine: str | None = None, path: str | Path | None = No
         path,
         _SettingsFile,
         "engine settings file",
-        "engine: ..., endpoints: {...}, credentials: {...}, options: {...}",
+        "engine: ..., endpoints: {...}, credentials: {...}, options: {...}, known_differences: path",
     )
     model = document.model
     credentials = {
@@ -131,5 +136,7 @@ def load_engine_settings(engine: str | None = None, path: str | Path | None = No
         endpoints=dict(model.endpoints),
         credentials=credentials,
         options=dict(model.options),
+        # A relative path is the settings file's neighbour, wherever robot runs from.
+        known_differences=Path(path).parent / model.known_differences if model.known_differences else None,
         source=Path(path),
     )

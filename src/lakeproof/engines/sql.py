@@ -74,11 +74,13 @@ def _parse(sql: str) -> exp.Expr:
     return tree
 
 
-def _function_name(function: exp.Func) -> str:
+def function_name(function: exp.Func) -> str:
+    """A function's lower-case SQL name, whether or not sqlglot has a class for it."""
     return function.name.lower() if isinstance(function, exp.Anonymous) else function.sql_name().lower()
 
 
-def _arguments(function: exp.Func) -> list[exp.Expr]:
+def call_arguments(function: exp.Func) -> list[exp.Expr]:
+    """A function call's arguments in order (sqlglot keeps the first apart for known functions)."""
     if isinstance(function, exp.Anonymous):
         return list(function.expressions)
     first = function.args.get("this")
@@ -99,7 +101,7 @@ def _value(node: exp.Expr) -> Any:
 
 
 def _scan_of(function: exp.Func, name: str) -> Scan:
-    arguments = _arguments(function)
+    arguments = call_arguments(function)
     path, options = (arguments[0], arguments[1:]) if arguments else (None, [])
     literals = path.expressions if isinstance(path, exp.Array) else [path]
     if not literals or not all(isinstance(item, exp.Literal) and item.is_string for item in literals):
@@ -133,7 +135,7 @@ def _scan_tables(tree: exp.Expr) -> list[tuple[exp.Table, Scan]]:
     found = []
     for table in tree.find_all(exp.Table):
         function = table.this
-        if isinstance(function, exp.Func) and (name := _function_name(function)) in SCAN_FUNCTIONS:
+        if isinstance(function, exp.Func) and (name := function_name(function)) in SCAN_FUNCTIONS:
             found.append((table, _scan_of(function, name)))
     return sorted(found, key=lambda item: _text_position(item[0]))
 

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from lakeproof.engines.sql import function_name
 from lakeproof.refcluster.model import QueryShape
 from lakeproof.refcluster.sql_duckdb import aggregate_function_names
-from lakeproof.refcluster.sql_sources import DIALECT, contains, function_name
+from lakeproof.refcluster.sql_sources import DIALECT, contains
 
 _SUPPORTED = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)
 _MODIFIERS = (exp.Filter, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup, exp.Window)

@@ -19,6 +19,7 @@ from typing import Literal
 
 from sqlglot import exp
 
+from lakeproof.engines.sql import call_arguments, function_name
 from lakeproof.errors import LakeproofError
 from lakeproof.refcluster.model import Format
 
@@ -173,18 +174,6 @@ def source_calls(tree: exp.Expr) -> list[exp.Table]:
     return calls
 
 
-def function_name(function: exp.Func) -> str:
-    """A function's lower-case SQL name, whether or not sqlglot has a class for it."""
-    return function.name.lower() if isinstance(function, exp.Anonymous) else function.sql_name().lower()
-
-
-def _arguments(function: exp.Func) -> list[exp.Expr]:
-    if isinstance(function, exp.Anonymous):
-        return list(function.expressions)
-    first = function.args.get("this")
-    return [*([first] if isinstance(first, exp.Expr) else []), *function.expressions]
-
-
 def _uris(name: str, path: exp.Expr | None) -> list[str]:
     literals = path.expressions if isinstance(path, exp.Array) else [path]
     if not literals or not all(isinstance(item, exp.Literal) and item.is_string for item in literals):
@@ -206,7 +195,7 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
         function = table.this
         assert isinstance(function, exp.Func)
         name = function_name(function)
-        path, *options = _arguments(function)
+        path, *options = call_arguments(function)
         _refuse_path_options(name, options)
         conjuncts = _pushable_conjuncts(table, index, resolver)
         sources.append(
