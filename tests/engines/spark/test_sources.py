@@ -49,8 +49,7 @@ def test_parquet_and_ndjson_scans_keep_their_aliases_and_the_same_scan_reads_thr
     )
 
     assert query.sql == (
-        "SELECT a.id FROM s_0 AS a JOIN s_1 AS b ON a.id = b.id "
-        "WHERE a.id IN (SELECT id FROM s_0)"
+        "SELECT a.id FROM s_0 AS a JOIN s_1 AS b ON a.id = b.id WHERE a.id IN (SELECT id FROM s_0)"
     )
     assert query.views["s_0"].format == "parquet"
     assert query.views["s_1"].format == "json"
