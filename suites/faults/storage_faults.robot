@@ -104,6 +104,26 @@ Access denied and missing objects are not retried
     ${ACCESS_DENIED}    LIST         403 AccessDenied    1    ${FAST_RETRIES}
     ${NO_SUCH_KEY}      HEAD         404 Not Found       1    ${FAST_RETRIES}
 
+Transient faults are recovered under the engine's own retry policy
+    [Documentation]    The first two data reads of one object answer the fault, with no retry pragma (so
+    ...    any engine, whatever it exposes, runs it): the answer equals the clean one and both faults were hit.
+    [Template]    Fault Should Be Recovered Under The Default Policy
+    ${SLOWDOWN}
+    ${INTERNAL_ERROR}
+    ${RESET}
+    ${TRUNCATED_AT_100_BYTES}
+
+A persistent fault under the engine's own retry policy names the object
+    [Documentation]    Every data read of one object answers 500 InternalError, with no retry pragma:
+    ...    the query fails with one error naming that object, within two minutes.
+    [Template]    NONE
+    ${query}=    Query Issuing    RANGE_GET    parquet
+    ${key}=    Get Dataset Object Key    smoke    parquet    index=1
+    ${uri}=    Get Dataset Uri    smoke    parquet    index=1
+    Inject Fault    internal_error_500    key=${key}
+    Query Should Fail With    ${query}    strategy=${STRATEGY}    object=${uri}    within=120 s
+    Fault Should Have Been Hit    internal_error_500    key=${key}
+
 A fault on one node's listener touches only that node's reads
     [Documentation]    Every first attempt of node-2's reads gets a 500; the coordinator and the other
     ...    nodes read through their own listeners and see nothing. The profile shows, per object,
@@ -202,6 +222,19 @@ Transient Fault Should Be Retried
     ELSE
         Planning Faults Should Be Retried    ${fault}    ${operation}    ${pragma}
     END
+
+Fault Should Be Recovered Under The Default Policy
+    [Documentation]    Faults the first two data reads of CSV file 1 and checks the answer under the
+    ...    engine's untouched retry policy equals the clean one, with both faults hit.
+    [Arguments]    ${fault}
+    ${query}=    Query Issuing    RANGE_GET    csv
+    ${clean}    ${_}=    Run Clean Query    ${query}
+    ${key}=    Get Dataset Object Key    smoke    csv    index=1
+    Inject Fault    &{fault}    key=${key}    operation=RANGE_GET    times=${2}
+    ${faulted}=    Run Faulted Query    ${query}    ${DEFAULT_POLICY}
+    Results Should Be Equal    ${faulted}    ${clean}
+    Fault Should Have Been Hit    ${fault}[action]    times=2    key=${key}
+    [Teardown]    Clear Faults
 
 Data Read Faults Should Be Retried
     [Documentation]    Faults the data reads of file 0 once, file 1 twice and file 2 three times, each on
