@@ -21,7 +21,7 @@ import shutil
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,6 @@ class SparkClusterSettings:
     s3a_attempts: int = 4
     s3a_retry_interval_ms: int = 200
     s3a_timeout_ms: int = 10_000
-    extra_conf: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 1 <= self.workers <= 8:
@@ -87,7 +86,7 @@ class SparkCluster:
         self.jars = jars
         self.settings = settings
         self.home = spark_home()
-        java_command()
+        java_command()  # no Java: one line now, not a launcher's stack trace in a log
         self.tmp_dir = log_dir / "tmp"
         self.master_port = 0
         self.master_ui_port = 0
@@ -154,7 +153,6 @@ class SparkCluster:
             "SPARK_DAEMON_MEMORY": memory,
             "SPARK_DAEMON_JAVA_OPTS": java_opts,
             "SPARK_SUBMIT_OPTS": java_opts,
-            "PYSPARK_PYTHON": "",
         }
 
     def _start_master(self) -> None:
@@ -223,7 +221,6 @@ class SparkCluster:
             "spark.task.maxFailures": str(settings.task_max_failures),
             "spark.sql.session.timeZone": "UTC",
             **_s3a_conf(self.endpoint, settings),
-            **settings.extra_conf,
         }
 
     def _launch(self, name: str, argv: list[str], memory: str | None = None) -> ManagedProcess:

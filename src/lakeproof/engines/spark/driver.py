@@ -186,7 +186,9 @@ class SparkDriver(Driver):
             for view in views:
                 _drop_view(session, view)
         columns = tuple(Column(field.name, duckdb_type_name(field.dataType)) for field in schema.fields)
-        rows = tuple(tuple(json_value(value) for value in row.values()) for row in table.to_pylist())
+        # Column by column: rows as dicts would merge two result columns of the same name.
+        values = [[json_value(value) for value in column.to_pylist()] for column in table.columns]
+        rows = tuple(zip(*values, strict=True)) if values else ()
         return Answer(ResultTable(columns, rows), profile={"engine": "spark"})
 
     def _session(self, variant: SparkVariant) -> SparkSession:
