@@ -16,6 +16,7 @@ Run the suites against it:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import duckdb
@@ -43,6 +44,8 @@ class DuckDBLocalDriver(Driver):
 
     name: ClassVar[str] = "duckdb_local"
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # One process reads everything, as the reference engine's coordinator_only does.
+    variant_aliases: ClassVar[Mapping[str, str]] = {"coordinator_only": VARIANT}
 
     def __init__(self, connection: duckdb.DuckDBPyConnection):
         self._connection: duckdb.DuckDBPyConnection | None = connection

@@ -24,13 +24,14 @@ from robotlibcore import keyword
 from lakeproof.compare import CompareOptions, answer_from_duckdb, compare, comparison_html
 from lakeproof.compare.failure import ExpectedFailure, failure_problems
 from lakeproof.compare.profile import Split, attempts_of, node_of, split_ids_by_node, splits_of
-from Lakeproof.context import LabContext, timeout_seconds
+from Lakeproof.context import EngineSpecific, LabContext, timeout_seconds
 from lakeproof.datagen import Format, tpch_answer, tpch_query_over
 from lakeproof.datagen.tpch import TPCH_TABLES
 from lakeproof.engines.base import Answer, Capability, Driver, EngineError, QueryOptions
 from lakeproof.engines.reference import STRATEGY_PRAGMA
 from Lakeproof.html_log import bar_chart, html_table, log_mapping, log_table
 from lakeproof.net import wait_until
+from lakeproof.refcluster.model import STRATEGIES as REFERENCE_STRATEGIES
 
 
 def _variant_line(answer: Answer) -> str:
@@ -51,7 +52,18 @@ class ClusterKeywords:
     def _engine_for(self, strategy: str | None, pragma: Mapping[str, Any]) -> tuple[Driver, str]:
         """The driver (checked for the capabilities ``pragma`` exercises) and the variant to run."""
         driver = self.context.engine(*sorted(QueryOptions(pragma=pragma).capabilities_needed()))
-        return driver, strategy if strategy is not None else driver.default_variant()
+        if strategy is None:
+            return driver, driver.default_variant()
+        if strategy in REFERENCE_STRATEGIES and strategy not in driver.variants():
+            # A check written for one of the reference engine's strategies; other unknown names
+            # go to the engine, which answers them its own way (the reference warns and falls back).
+            if strategy not in driver.variant_aliases:
+                raise EngineSpecific(driver.name, f"the strategy '{strategy}' this check names")
+            logger.info(
+                f"strategy {strategy!r} runs as {driver.name}'s variant {driver.variant_aliases[strategy]!r}"
+            )
+            return driver, driver.variant_aliases[strategy]
+        return driver, strategy
 
     def ask(self, query: str, strategy: str | None, pragma: Mapping[str, Any]) -> tuple[str, Answer]:
         """Run ``query`` and return the variant it ran under and its answer; EngineError if refused."""

@@ -10,11 +10,6 @@ Suite Teardown      Stop Lab
 Test Tags           smoke    bad-input
 
 
-*** Variables ***
-@{TYPO_STRATEGIES}         round_robin    random
-${REFERENCE_STRATEGIES}    coordinator_only, round_robin, weighted_round_robin, adaptive
-
-
 *** Test Cases ***
 An unknown fault action lists the valid ones
     [Documentation]    A misspelt action is refused before anything reaches the proxy.
@@ -52,8 +47,11 @@ Reading a dataset that was never created says what to call
     ...    Dataset Should Read Back Completely    edge_values    parquet
 
 An unknown strategy is refused, not run as the default
-    [Documentation]    The engine falls back to adaptive on an unknown strategy (with a warning):
-    ...    the keyword checks the names against the engine's variants first.
+    [Documentation]    The reference engine falls back to adaptive on an unknown strategy (with a
+    ...    warning): the keyword checks the names against the engine's variants first.
+    ${variants}=    Get Strategies
+    ${listed}=    Catenate    SEPARATOR=,${SPACE}    @{variants}
+    VAR    @{typos}=    ${variants}[0]    random
     Run Keyword And Expect Error
-    ...    EQUALS:unknown strategy 'random' for engine 'reference'; its variants are: ${REFERENCE_STRATEGIES}
-    ...    Query Spec Should Match Oracle    aggregates    Count of every row    ${TYPO_STRATEGIES}
+    ...    GLOB:unknown strategy 'random' for engine '*'; its variants are: ${listed}
+    ...    Query Spec Should Match Oracle    aggregates    Count of every row    ${typos}

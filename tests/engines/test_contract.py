@@ -36,6 +36,7 @@ from lakeproof.engines.registry import open_driver
 from lakeproof.engines.settings import load_engine_settings
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.oracle import Oracle
+from lakeproof.refcluster.model import STRATEGIES as REFERENCE_STRATEGIES
 
 pytestmark = pytest.mark.component
 
@@ -131,6 +132,12 @@ def test_the_driver_declares_a_name_capabilities_and_variants(engine: tuple[Driv
         f"Driver.variants() must return a non-empty tuple of names, got {variants!r}",
     )
     assert driver.default_variant() in variants, "Driver.default_variant() must be one of variants()"
+    for strategy, variant in driver.variant_aliases.items():
+        _expect(
+            strategy in REFERENCE_STRATEGIES and variant in variants,
+            "Driver.variant_aliases must map reference strategies to the driver's variants, "
+            f"got {strategy!r}: {variant!r}",
+        )
     if len(variants) > 1:
         assert Capability.DISTRIBUTION_VARIANTS in driver.capabilities, (
             "a driver with several variants must declare Capability.DISTRIBUTION_VARIANTS"

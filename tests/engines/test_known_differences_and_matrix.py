@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from lakeproof.cli import main
 from lakeproof.engines.base import Capability
 from lakeproof.engines.known_differences import ENGINES_DATA_DIR, FILE_NAME, load_known_differences
 from lakeproof.engines.matrix import CapabilityMatrix, matrix_from_output
@@ -100,3 +102,27 @@ def test_a_file_that_is_not_an_output_xml_is_one_line(tmp_path: Path) -> None:
     path.write_text("not xml", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^cannot read Robot Framework output .*; give an output.xml$"):
         matrix_from_output(path)
+
+
+def test_lakeproof_matrix_writes_the_json_and_prints_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "output.xml").write_text(OUTPUT, encoding="utf-8")
+    assert main(["matrix", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "| Suites.Faults | - | failed | - | - | - | - | - | - |" in printed
+    written_to = tmp_path / "capability-matrix.json"
+    assert printed.rstrip().endswith(f"1 proven, 1 skipped, 1 failed; written to {written_to}")
+    written = json.loads(written_to.read_text(encoding="utf-8"))
+    assert written["engine"] == "duckdb_local"
+
+
+def test_lakeproof_matrix_without_an_output_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["matrix", str(tmp_path / "nothing.xml")]) == 2  # usage errors exit 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        f"lakeproof: error: cannot read Robot Framework output {tmp_path / 'nothing.xml'}"
+    )
+    assert error.count("\n") == 1

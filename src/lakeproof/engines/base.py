@@ -134,6 +134,10 @@ class Driver(ABC):
 
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
+    variant_aliases: ClassVar[Mapping[str, str]] = {}
+    """The reference engine's strategy names that suites use (``round_robin``, ``coordinator_only``
+    ...) mapped to this engine's equivalent variant; a check naming one with no equivalent is
+    skipped on this engine."""
 
     def require(self, capability: Capability) -> None:
         """Raise :class:`CapabilityMissing` unless this engine has ``capability``."""
