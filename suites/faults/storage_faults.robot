@@ -24,7 +24,7 @@ Resource            ../../resources/lab.resource
 Library             Collections
 Library             OperatingSystem
 
-Suite Setup         Start Lab With Smoke Data And Choose The Strategy
+Suite Setup         Start Lab With Dataset    smoke    nodes=3
 Suite Teardown      Stop Lab
 Test Setup          Reset Proxy Stats
 Test Teardown       Clear Faults
@@ -35,8 +35,7 @@ Test Tags           fault
 
 *** Variables ***
 @{FORMATS}                  parquet    csv    ndjson
-# Round robin puts the data reads on the data nodes; an engine without it runs its default variant
-# (set by the suite setup).
+# Round robin puts the data reads on the data nodes.
 ${STRATEGY}                 round_robin
 # Data reads of files 0, 1 and 2 of a format are faulted once, twice and three times in one query.
 @{FAULTS_PER_OBJECT}        ${1}    ${2}    ${3}
@@ -168,16 +167,6 @@ The same seed faults the same requests
 
 
 *** Keywords ***
-Start Lab With Smoke Data And Choose The Strategy
-    [Documentation]    Starts the lab with the smoke dataset; ``${STRATEGY}`` stays round robin on an engine
-    ...    that has it, else becomes the engine's first variant (its default).
-    Start Lab With Dataset    smoke    nodes=3
-    ${strategies}=    Get Strategies
-    ${has_round_robin}=    Run Keyword And Return Status    List Should Contain Value    ${strategies}    round_robin
-    IF    not ${has_round_robin}
-        VAR    ${STRATEGY}=    ${strategies}[0]    scope=SUITE    # robocop: off=VAR05
-    END
-
 Query Issuing
     [Documentation]    A grouped aggregate over the smoke dataset in ``format`` that makes the engine issue
     ...    ``operation``: over one file named exactly for HEAD, over the glob of all files otherwise.

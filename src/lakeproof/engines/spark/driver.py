@@ -109,6 +109,14 @@ class SparkDriver(Driver):
         {Capability.DISTRIBUTION_VARIANTS, Capability.NODE_LIFECYCLE, Capability.ASYNC_CANCEL}
     )
 
+    # coordinator_only reads every split in one place, as `local` does in one task; round robin and
+    # adaptive spread the reads over the data nodes, as `cluster` spreads tasks over the executors.
+    variant_aliases: ClassVar[Mapping[str, str]] = {
+        "coordinator_only": SparkVariant.LOCAL,
+        "round_robin": SparkVariant.CLUSTER,
+        "adaptive": SparkVariant.CLUSTER,
+    }
+
     def __init__(self, cluster: SparkCluster):
         self.cluster = cluster
         self._sessions: dict[SparkVariant, SparkSession] = {}
