@@ -14,6 +14,8 @@ from Lakeproof.context import LabContext, pabot_instance_label, robot_output_dir
 from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_mapping
 from lakeproof.lab import Lab, LabSettings
+from lakeproof.objectstore import ExistingStore
+from lakeproof.objectstore.existing import configured_bucket
 
 
 def reader_names(nodes: int) -> tuple[str, ...]:
@@ -33,10 +35,14 @@ class LabKeywords:
     def start_lab(
         self,
         nodes: int = 3,
-        bucket: str = "lake",
+        bucket: str | None = None,
         cluster: bool = True,
         start_timeout: timedelta = timedelta(seconds=30),
         defects: str | None = None,
+        store_endpoint: str | None = None,
+        store_region: str | None = None,
+        store_access_key: Secret | None = None,
+        store_secret_key: Secret | None = None,
     ) -> dict[str, object]:
         """Starts the embedded lab: object store, fault proxy and (by default) the reference cluster.
 
@@ -44,7 +50,8 @@ class LabKeywords:
         ``coordinator``; each reader gets its own fault proxy listener. With ``cluster`` (the
         default) a coordinator and one Dask worker process per data node start too, each reading
         through its own listener; ``cluster=False`` starts only storage and proxy.
-        Every run writes under its own unique prefix in ``bucket``.
+        Every run writes under its own unique prefix in ``bucket`` (default: the environment
+        variable ``LAKEPROOF_S3_BUCKET``, else ``lake``).
         Ports are chosen free on 127.0.0.1, so parallel pabot processes never collide.
         A lab already running is stopped first. Component logs go under
         ``${OUTPUT DIR}/lab-logs/<prefix>/``.
@@ -53,6 +60,14 @@ class LabKeywords:
         starts the reference engine with deliberate defects such as ``drop_split`` or
         ``single_attempt``, so a suite can be shown to fail on a wrong engine (the honesty tests
         do this: ``robot --variable ENGINE_DEFECTS:drop_split suites/...``). Never set it otherwise.
+
+        ``store_endpoint`` (default: the environment variable ``LAKEPROOF_S3_ENDPOINT``) uses an
+        S3 endpoint you already run, e.g. your MinIO, instead of starting one; the fault proxy
+        stands in front of it as usual. Its ``bucket`` must exist. ``store_access_key`` and
+        ``store_secret_key`` are ``Secret`` values (default: ``LAKEPROOF_S3_ACCESS_KEY`` and
+        ``LAKEPROOF_S3_SECRET_KEY``), ``store_region`` defaults to ``LAKEPROOF_S3_REGION`` or
+        ``us-east-1``. The lab writes only under its run prefix and removes that prefix when it
+        stops; it never touches other keys.
 
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
         ``readers``, ``proxy_control``, ``coordinator``, ``logs``). Each lab makes its own
@@ -67,14 +82,21 @@ class LabKeywords:
         if defects is None:
             defects = BuiltIn().get_variable_value("${ENGINE_DEFECTS}", "")
         engine_defects = tuple(name.strip() for name in str(defects).split(",") if name.strip())
+        existing_store = ExistingStore.configured(
+            store_endpoint,
+            store_region,
+            store_access_key.value if store_access_key else None,
+            store_secret_key.value if store_secret_key else None,
+        )
         settings = LabSettings(
             output_dir=robot_output_dir(),
             readers=reader_names(nodes),
-            bucket=bucket,
+            bucket=configured_bucket(bucket),
             run_label=pabot_instance_label(),
             start_timeout=start_timeout.total_seconds(),
             cluster=cluster,
             engine_defects=engine_defects,
+            existing_store=existing_store,
         )
         lab = Lab(settings).start()
         self.context.lab = lab
@@ -92,6 +114,9 @@ class LabKeywords:
     def stop_lab(self) -> None:
         """Stops the lab: fault proxy and object store. Nothing is left running or listening.
 
+        With an existing store (``store_endpoint`` of `Start Lab`), the objects under the run's
+        prefix are deleted and everything else in the store stays.
+
         Safe to call when no lab runs. A lab a suite started is also stopped automatically when
         that suite ends, even if its teardown failed.
 
@@ -108,7 +133,7 @@ class LabKeywords:
         | `Lab Should Be Running`
         """
         lab = self.context.require_lab()
-        lab.s3.client(max_attempts=1, timeout=5).list_buckets()
+        lab.s3.client(max_attempts=1, timeout=5).head_bucket(Bucket=lab.bucket)
 
     @keyword
     def get_lab(self) -> Lab:

@@ -26,7 +26,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lakeproof.datagen import LocalSink, S3Sink, load_spec, write_dataset, write_tpch
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab, LabSettings
-from lakeproof.objectstore import S3Endpoint, validate_bucket_name
+from lakeproof.objectstore import ExistingStore, S3Endpoint, validate_bucket_name
+from lakeproof.objectstore.existing import (
+    ENV_ACCESS_KEY,
+    ENV_BUCKET,
+    ENV_ENDPOINT,
+    ENV_REGION,
+    ENV_SECRET_KEY,
+    configured_bucket,
+)
 from lakeproof.procs import USAGE_EXIT, write_private_text
 
 _HEALTH_INTERVAL_S = 1.0
@@ -85,9 +93,10 @@ def _build_parser() -> argparse.ArgumentParser:
     up = lab_commands.add_parser(
         "up",
         help="start object store, fault proxy and reference cluster, print endpoints, run until Ctrl-C",
-        description="Start the embedded lab on 127.0.0.1 (object store, fault proxy and, unless "
-        "--no-cluster, the reference cluster: a coordinator and Dask data nodes), print its endpoints and "
-        "credential placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; then stop everything.",
+        description="Start the embedded lab on 127.0.0.1 (object store, or --store-endpoint, fault proxy "
+        "and, unless --no-cluster, the reference cluster: a coordinator and Dask data nodes), print its "
+        "endpoints and credential placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; "
+        "then stop everything.",
     )
     up.add_argument(
         "--nodes",
@@ -114,7 +123,23 @@ def _build_parser() -> argparse.ArgumentParser:
         help="comma-separated deliberate engine defects (drop_split, single_attempt, ...), to check "
         "that a suite fails on a wrong engine; never set otherwise",
     )
-    up.add_argument("--bucket", default="lake", help="bucket to create (default: lake)")
+    up.add_argument(
+        "--bucket",
+        help=f"bucket to create, or with --store-endpoint the bucket to use (default: ${ENV_BUCKET} or lake)",
+    )
+    up.add_argument(
+        "--store-endpoint",
+        type=_endpoint_url,
+        metavar="URL",
+        help=f"use the S3 endpoint you already run (e.g. your MinIO) instead of starting one (default: "
+        f"${ENV_ENDPOINT}); credentials come from ${ENV_ACCESS_KEY} and ${ENV_SECRET_KEY}, never the "
+        "command line; the bucket must exist; the lab writes only under its run prefix, removed at stop",
+    )
+    up.add_argument(
+        "--store-region",
+        metavar="REGION",
+        help=f"region of --store-endpoint (default: ${ENV_REGION} or us-east-1)",
+    )
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
     up.add_argument(
         "--control-port", type=int, default=0, help="fault proxy control API port (default: 0 = a free port)"
@@ -235,7 +260,7 @@ def _lab_up(args: argparse.Namespace) -> int:
     settings = LabSettings(
         output_dir=args.output_dir,
         readers=readers,
-        bucket=args.bucket,
+        bucket=configured_bucket(args.bucket),
         s3_port=args.s3_port,
         control_port=args.control_port,
         reader_ports=dict(args.reader_port),
@@ -243,6 +268,7 @@ def _lab_up(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         dask_scheduler=args.dask_scheduler,
         engine_defects=tuple(name.strip() for name in args.engine_defects.split(",") if name.strip()),
+        existing_store=ExistingStore.configured(args.store_endpoint, args.store_region),
     )
     _stop_on_signals()
     stopped = threading.Event()
