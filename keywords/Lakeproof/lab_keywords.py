@@ -43,6 +43,7 @@ class LabKeywords:
         store_region: str | None = None,
         store_access_key: Secret | None = None,
         store_secret_key: Secret | None = None,
+        proxy_host: str = "127.0.0.1",
     ) -> dict[str, object]:
         """Starts the embedded lab: object store, fault proxy and (by default) the reference cluster.
 
@@ -68,6 +69,9 @@ class LabKeywords:
         ``LAKEPROOF_S3_SECRET_KEY``), ``store_region`` defaults to ``LAKEPROOF_S3_REGION`` or
         ``us-east-1``. The lab writes only under its run prefix and removes that prefix when it
         stops; it never touches other keys.
+
+        ``proxy_host`` is the address the proxy's reader listeners bind to: ``0.0.0.0`` (or the
+        Docker bridge's address) lets engine nodes in containers reach them.
 
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
         ``readers``, ``proxy_control``, ``coordinator``, ``logs``). Each lab makes its own
@@ -97,6 +101,7 @@ class LabKeywords:
             cluster=cluster,
             engine_defects=engine_defects,
             existing_store=existing_store,
+            proxy_host=proxy_host,
         )
         lab = Lab(settings).start()
         self.context.lab = lab

@@ -142,6 +142,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
     up.add_argument(
+        "--proxy-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the proxy's reader listeners bind to (default: 127.0.0.1); 0.0.0.0 or the Docker "
+        "bridge's address lets engine nodes in containers reach them",
+    )
+    up.add_argument(
         "--control-port", type=int, default=0, help="fault proxy control API port (default: 0 = a free port)"
     )
     up.add_argument(
@@ -269,6 +276,7 @@ def _lab_up(args: argparse.Namespace) -> int:
         dask_scheduler=args.dask_scheduler,
         engine_defects=tuple(name.strip() for name in args.engine_defects.split(",") if name.strip()),
         existing_store=ExistingStore.configured(args.store_endpoint, args.store_region),
+        proxy_host=args.proxy_host,
     )
     _stop_on_signals()
     stopped = threading.Event()

@@ -8,6 +8,7 @@ files; one call stops it. Teardown always runs: ``stop()`` is idempotent, regist
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import math
 import re
 import secrets
@@ -33,7 +34,7 @@ from lakeproof.datagen import (
 from lakeproof.errors import ComponentStartError, ConfigError, LakeproofError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
-from lakeproof.net import wait_until
+from lakeproof.net import LOOPBACK, wait_until
 from lakeproof.objectstore import (
     ExistingObjectStore,
     ExistingStore,
@@ -74,6 +75,9 @@ class LabSettings:
     engine_defects: tuple[str, ...] = ()
     # A store the user already runs, used instead of starting moto (the bucket must exist there).
     existing_store: ExistingStore | None = None
+    # Where the proxy's reader listeners bind: loopback, unless engine nodes in containers must
+    # reach them (0.0.0.0, or the Docker bridge's address); the control API stays on loopback.
+    proxy_host: str = LOOPBACK
 
     @property
     def data_nodes(self) -> tuple[str, ...]:
@@ -96,6 +100,13 @@ class LabSettings:
                 "(how long each component may take to become ready)"
             )
         Defects.parse(self.engine_defects)
+        try:
+            ipaddress.ip_address(self.proxy_host)
+        except ValueError:
+            raise ConfigError(
+                f"proxy host {self.proxy_host!r} is not an IP address; use 127.0.0.1 (the default), "
+                "0.0.0.0 (every interface, so containers can reach the listeners) or one of this machine's"
+            ) from None
         if self.existing_store is not None and self.s3_port:
             raise ConfigError(
                 f"object store port {self.s3_port} given with the existing store {self.existing_store.url}: "
@@ -188,6 +199,7 @@ class Lab:
                 self.log_dir / "faultproxy.log",
                 self.settings.control_port,
                 self.settings.start_timeout,
+                self.settings.proxy_host,
             )
             self._proxy.start()
             self._control = ProxyControl(self._proxy.control_url)
