@@ -13,6 +13,7 @@ from robotlibcore import DynamicCore
 from lakeproof import __version__
 from Lakeproof.api_keywords import ApiKeywords
 from Lakeproof.cluster_keywords import ClusterKeywords
+from Lakeproof.container_keywords import ContainerKeywords
 from Lakeproof.context import LabContext, pabot_queue_index
 from Lakeproof.dataset_keywords import DatasetKeywords
 from Lakeproof.fault_keywords import FaultKeywords
@@ -105,6 +106,7 @@ class Lakeproof(DynamicCore):
                 PropertyKeywords(self._context),
                 SpecKeywords(self._context),
                 ApiKeywords(self._context),
+                ContainerKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from lakeproof.containers import ContainerEngine
 from lakeproof.datagen import DatasetSpec, Manifest
 from lakeproof.errors import ConfigError
 from lakeproof.lab import Lab
@@ -56,6 +57,7 @@ class LabContext:
     specs: dict[str, DatasetSpec] = field(default_factory=dict)  # of the datasets made from a spec
     oracles: dict[str, Oracle] = field(default_factory=dict)
     tpch_scale_factor: float | None = None
+    containers: ContainerEngine | None = None  # an engine's nodes as containers, reading through the lab
 
     def require_lab(self) -> Lab:
         """The running lab, or an error that says to start one."""
@@ -78,6 +80,9 @@ class LabContext:
     def stop(self) -> None:
         """Stop the lab if one is running and forget its datasets and oracles."""
         lab, self.lab, self.started_by_suite = self.lab, None, None
+        containers, self.containers = self.containers, None
+        if containers is not None:  # the nodes go first: they read through the lab
+            containers.stop()
         self.datasets.clear()
         self.specs.clear()
         self.tpch_scale_factor = None

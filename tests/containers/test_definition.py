@@ -63,7 +63,7 @@ def test_without_per_node_endpoints_every_node_reads_through_the_shared_listener
         (
             ("  - name: node\n", "  - name: node\n    health: {command: [curl, localhost]}\n"),
             8,
-            "roles[1].health.command: a health command starts with CMD (then the program and its arguments) or",
+            "roles[1].health.command: a health command starts with CMD (then the program and its",
         ),
         (
             ("  - name: node\n    count: 2", "  - name: coordinator"),

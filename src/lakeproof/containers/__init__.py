@@ -12,6 +12,7 @@ from lakeproof.containers.backend import (
     NodeAction,
     connect,
     docker_unavailable_reason,
+    lab_access,
     sweep_leftovers,
 )
 from lakeproof.containers.definition import EngineDefinition, LoadedDefinition, load_definition
@@ -26,6 +27,7 @@ __all__ = [
     "NodeAction",
     "connect",
     "docker_unavailable_reason",
+    "lab_access",
     "load_definition",
     "sweep_leftovers",
 ]

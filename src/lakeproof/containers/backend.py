@@ -31,6 +31,7 @@ from docker.models.networks import Network
 
 from lakeproof.containers.definition import LAB_HOST, LoadedDefinition, PortSpec, RoleSpec
 from lakeproof.errors import ComponentStartError, LakeproofError, PortInUseError
+from lakeproof.lab import Lab
 from lakeproof.net import LOOPBACK, ensure_port_free
 from lakeproof.procs import make_private_dir, open_private
 from lakeproof.scratch import owner_tag, owner_tag_alive
@@ -113,6 +114,19 @@ class LabAccess:
     region: str
     access_key: str = field(repr=False)
     secret_key: str = field(repr=False)
+
+
+def lab_access(lab: Lab) -> LabAccess:
+    """What a running lab gives the nodes: its listeners' ports, bucket, run prefix, credentials."""
+    store = lab.s3
+    return LabAccess(
+        listener_ports=dict(lab.proxy.ready["listeners"]),
+        bucket=lab.bucket,
+        prefix=lab.prefix,
+        region=store.region,
+        access_key=store.access_key,
+        secret_key=store.secret_key,
+    )
 
 
 @dataclass(frozen=True)
