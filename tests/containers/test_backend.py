@@ -23,7 +23,7 @@ from lakeproof.containers import (
     load_definition,
     sweep_leftovers,
 )
-from lakeproof.errors import ComponentStartError, PortInUseError
+from lakeproof.errors import ComponentStartError, LakeproofError, PortInUseError
 from lakeproof.net import LOOPBACK
 
 from .stub_engine import StubEngine, StubEngineServer
@@ -339,7 +339,12 @@ def test_the_engine_going_away_mid_run_is_one_line(tmp_path: Path) -> None:
         DockerUnavailable, match="the Docker engine stopped answering while trying to kill node node-1"
     ):
         engine.node_action("node-1", "kill")
-    engine.stop()  # does not raise: there is nothing it can reach
+    with pytest.raises(LakeproofError) as raised:
+        engine.stop()
+    assert "could not remove lakeproof-run-1-coordinator (" in str(raised.value)
+    assert str(raised.value).endswith("; remove them by hand (docker rm -f, docker network rm)")
+    assert "\n" not in str(raised.value)
+    engine.stop()  # what it could not reach is reported once, not again
 
 
 def test_leftovers_of_runs_whose_owner_is_gone_are_swept_and_live_runs_kept(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -191,25 +192,46 @@ class ContainerEngine:
             for node in self.engine.node_names:
                 self._wait_healthy(node, deadline)
         except BaseException:
-            self.stop()
+            # The reason the start failed is the error to show; what could not be removed is swept
+            # by the next start once this process is gone.
+            with contextlib.suppress(LakeproofError):
+                self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        """Copy every node's log into the log folder, remove the containers and the network; idempotent."""
+        """Copy every node's log into the log folder, remove the containers and the network; idempotent.
+
+        Everything is tried; what could not be removed is named in one error at the end.
+        """
+        left: list[str] = []
         try:
             for node in list(self._containers):
                 self._save_log(node)
-            for container in self._containers.values():
-                with contextlib.suppress(NotFound, APIError, requests.RequestException):
-                    container.remove(force=True, v=True)
+            removals: list[tuple[str, Callable[[], Any]]] = [
+                (container.name or node, functools.partial(container.remove, force=True, v=True))
+                for node, container in self._containers.items()
+            ]
             if self._network is not None:
-                with contextlib.suppress(NotFound, APIError, requests.RequestException):
-                    self._network.remove()
+                removals.append((self.network_name, self._network.remove))
+            for name, remove in removals:
+                try:
+                    remove()
+                except NotFound:
+                    continue  # already gone: what stop wants
+                except (APIError, requests.RequestException) as exc:
+                    left.append(f"{name} ({_explain(exc)})")
         finally:
             self._containers.clear()
             self._network = None
             atexit.unregister(self.stop)
+        if left:
+            raise LakeproofError(
+                self.definition.error(
+                    f"could not remove {'; '.join(left)}; remove them by hand "
+                    "(docker rm -f, docker network rm)"
+                )
+            )
 
     def node_action(self, node: str, action: NodeAction) -> None:
         """Act on ``node``: ``kill`` (SIGKILL, a crash), ``stop`` (SIGTERM, then SIGKILL after the
