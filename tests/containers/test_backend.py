@@ -72,6 +72,17 @@ def client(stub: StubEngineServer) -> Iterator[docker.DockerClient]:
     made.close()
 
 
+@pytest.fixture
+def engine(stub: StubEngineServer, client: docker.DockerClient, tmp_path: Path) -> Iterator[ContainerEngine]:
+    """The test definition's engine, started; stopped after the test, which must leave nothing."""
+    started = _engine(tmp_path, client).start()
+    try:
+        yield started
+    finally:
+        started.stop()
+    _nothing_left(stub)
+
+
 def _definition(tmp_path: Path, text: str = DEFINITION) -> Path:
     path = tmp_path / "acme.yaml"
     path.write_text(text)
@@ -95,93 +106,80 @@ def _nothing_left(stub: StubEngineServer) -> None:
 
 
 def test_start_makes_a_labelled_network_and_nodes_wired_to_their_own_listeners(
-    stub: StubEngineServer, client: docker.DockerClient, tmp_path: Path
+    stub: StubEngineServer, engine: ContainerEngine
 ) -> None:
-    engine = _engine(tmp_path, client).start()
-    try:
-        labels = {
-            "io.lakeproof.run": "run-1",
-            "io.lakeproof.owner": _my_owner_tag(),
-            "io.lakeproof.engine": "acme",
-        }
-        [network] = stub.engine.networks.values()
-        assert network["Name"] == "lakeproof-run-1"
-        assert network["Labels"] == labels
-        created = {
-            call.query["name"]: call.body for call in stub.engine.calls if call.path == "/containers/create"
-        }
-        assert list(created) == [
-            "lakeproof-run-1-coordinator",
-            "lakeproof-run-1-node-1",
-            "lakeproof-run-1-node-2",
-        ]
-        node_1 = created["lakeproof-run-1-node-1"]
-        assert node_1["Image"] == IMAGE
-        assert node_1["Labels"] == {**labels, "io.lakeproof.node": "node-1"}
-        assert sorted(node_1["Env"]) == [
-            "COORDINATOR=http://coordinator:8080",
-            "NODE=node-1",
-            "S3_ENDPOINT=http://lakeproof-lab:9101",
-            f"S3_SECRET={LAB.secret_key}",
-        ]
-        assert node_1["HostConfig"]["ExtraHosts"] == ["lakeproof-lab:host-gateway"]
-        assert node_1["HostConfig"]["NetworkMode"] == "lakeproof-run-1"
-        assert node_1["NetworkingConfig"]["EndpointsConfig"]["lakeproof-run-1"]["Aliases"] == ["node-1"]
-        assert "S3_ENDPOINT=http://lakeproof-lab:9100" in created["lakeproof-run-1-coordinator"]["Env"]
-        coordinator = created["lakeproof-run-1-coordinator"]
-        assert coordinator["Healthcheck"] == {
-            "Test": ["CMD", "curl", "-fs", "http://localhost:8080/health"],
-            "Interval": 500_000_000,
-            "Timeout": 2_000_000_000,
-            "Retries": 3,
-            "StartPeriod": 0,
-        }
-        assert coordinator["HostConfig"]["PortBindings"] == {
-            "8080/tcp": [{"HostIp": LOOPBACK, "HostPort": ""}]
-        }
-        assert len(stub.engine.paths("POST", r"/containers/[0-9a-f]+/start")) == 3
-        # Ready means healthy: each node was inspected until the stub reported it so.
-        assert all(
-            container.inspections >= stub.engine.healthy_after
-            for container in stub.engine.containers.values()
-        )
-        published = stub.engine.containers[engine.nodes["coordinator"].container_id].host_ports["8080/tcp"]
-        assert engine.nodes["coordinator"].url("http") == f"http://{LOOPBACK}:{published}"
-        assert set(engine.nodes) == {"coordinator", "node-1", "node-2"}
-    finally:
-        engine.stop()
-    _nothing_left(stub)
+    labels = {
+        "io.lakeproof.run": "run-1",
+        "io.lakeproof.owner": _my_owner_tag(),
+        "io.lakeproof.engine": "acme",
+    }
+    [network] = stub.engine.networks.values()
+    assert network["Name"] == "lakeproof-run-1"
+    assert network["Labels"] == labels
+    created = {
+        call.query["name"]: call.body for call in stub.engine.calls if call.path == "/containers/create"
+    }
+    assert list(created) == [
+        "lakeproof-run-1-coordinator",
+        "lakeproof-run-1-node-1",
+        "lakeproof-run-1-node-2",
+    ]
+    node_1 = created["lakeproof-run-1-node-1"]
+    assert node_1["Image"] == IMAGE
+    assert node_1["Labels"] == {**labels, "io.lakeproof.node": "node-1"}
+    assert sorted(node_1["Env"]) == [
+        "COORDINATOR=http://coordinator:8080",
+        "NODE=node-1",
+        "S3_ENDPOINT=http://lakeproof-lab:9101",
+        f"S3_SECRET={LAB.secret_key}",
+    ]
+    assert node_1["HostConfig"]["ExtraHosts"] == ["lakeproof-lab:host-gateway"]
+    assert node_1["HostConfig"]["NetworkMode"] == "lakeproof-run-1"
+    assert node_1["NetworkingConfig"]["EndpointsConfig"]["lakeproof-run-1"]["Aliases"] == ["node-1"]
+    assert "S3_ENDPOINT=http://lakeproof-lab:9100" in created["lakeproof-run-1-coordinator"]["Env"]
+    coordinator = created["lakeproof-run-1-coordinator"]
+    assert coordinator["Healthcheck"] == {
+        "Test": ["CMD", "curl", "-fs", "http://localhost:8080/health"],
+        "Interval": 500_000_000,
+        "Timeout": 2_000_000_000,
+        "Retries": 3,
+        "StartPeriod": 0,
+    }
+    assert coordinator["HostConfig"]["PortBindings"] == {"8080/tcp": [{"HostIp": LOOPBACK, "HostPort": ""}]}
+    assert len(stub.engine.paths("POST", r"/containers/[0-9a-f]+/start")) == 3
+    # Ready means healthy: each node was inspected until the stub reported it so.
+    assert all(
+        container.inspections >= stub.engine.healthy_after for container in stub.engine.containers.values()
+    )
+    published = stub.engine.containers[engine.nodes["coordinator"].container_id].host_ports["8080/tcp"]
+    assert engine.nodes["coordinator"].url("http") == f"http://{LOOPBACK}:{published}"
+    assert set(engine.nodes) == {"coordinator", "node-1", "node-2"}
 
 
 def test_node_lifecycle_kills_stops_pauses_and_restarts_the_right_container(
-    stub: StubEngineServer, client: docker.DockerClient, tmp_path: Path
+    stub: StubEngineServer, engine: ContainerEngine
 ) -> None:
-    engine = _engine(tmp_path, client).start()
-    try:
-        node_2 = engine.nodes["node-2"].container_id
-        engine.node_action("node-2", "kill")
-        [kill] = [call for call in stub.engine.calls if call.path == f"/containers/{node_2}/kill"]
-        assert kill.query["signal"] == "SIGKILL"
-        assert engine.node_state("node-2") == "exited"
-        assert engine.node_state("node-1") == "running"
-        engine.node_action("node-2", "restart")
-        assert stub.engine.paths("POST", f"/containers/{node_2}/restart")
-        # The stub counts inspections from the restart on: the backend waited until it was healthy.
-        assert stub.engine.containers[node_2].inspections >= stub.engine.healthy_after
-        engine.node_action("node-1", "pause")
-        assert engine.node_state("node-1") == "paused"
-        engine.node_action("node-1", "unpause")
-        assert engine.node_state("node-1") == "running"
-        engine.node_action("coordinator", "stop")
-        [stop] = [call for call in stub.engine.calls if call.path.endswith("/stop")]
-        assert stop.query["t"] == "10"
-        with pytest.raises(
-            ComponentStartError, match="engine acme has no running node 'node-9'; its nodes are: "
-        ):
-            engine.node_action("node-9", "kill")
-    finally:
-        engine.stop()
-    _nothing_left(stub)
+    node_2 = engine.nodes["node-2"].container_id
+    engine.node_action("node-2", "kill")
+    [kill] = [call for call in stub.engine.calls if call.path == f"/containers/{node_2}/kill"]
+    assert kill.query["signal"] == "SIGKILL"
+    assert engine.node_state("node-2") == "exited"
+    assert engine.node_state("node-1") == "running"
+    engine.node_action("node-2", "restart")
+    assert stub.engine.paths("POST", f"/containers/{node_2}/restart")
+    # The stub counts inspections from the restart on: the backend waited until it was healthy.
+    assert stub.engine.containers[node_2].inspections >= stub.engine.healthy_after
+    engine.node_action("node-1", "pause")
+    assert engine.node_state("node-1") == "paused"
+    engine.node_action("node-1", "unpause")
+    assert engine.node_state("node-1") == "running"
+    engine.node_action("coordinator", "stop")
+    [stop] = [call for call in stub.engine.calls if call.path.endswith("/stop")]
+    assert stop.query["t"] == "10"
+    with pytest.raises(
+        ComponentStartError, match="engine acme has no running node 'node-9'; its nodes are: "
+    ):
+        engine.node_action("node-9", "kill")
 
 
 def test_stop_copies_every_containers_log_and_removes_containers_then_network(

@@ -70,6 +70,16 @@ def _check_placeholders(value: str) -> str:
     return value
 
 
+def _container_name(name: str, what: str, names: str) -> str:
+    """``name`` if it can be part of container and host names; ValueError saying what it names."""
+    if not _NAME.match(name):
+        raise ValueError(
+            f"{what} name {name!r} must be 2-32 lowercase letters, digits or '-', starting with a "
+            f"letter (it names {names})"
+        )
+    return name
+
+
 class _Environment(SpecModel):
     """Checks shared by the models with an ``environment`` map."""
 
@@ -127,12 +137,7 @@ class RoleSpec(_Environment):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, name: str) -> str:
-        if not _NAME.match(name):
-            raise ValueError(
-                f"role name {name!r} must be 2-32 lowercase letters, digits or '-', starting with a "
-                "letter (it names the nodes: coordinator, node-1, ...)"
-            )
-        return name
+        return _container_name(name, "role", "the nodes: coordinator, node-1, ...")
 
     @model_validator(mode="after")
     def _ports_fit(self) -> RoleSpec:
@@ -177,12 +182,7 @@ class EngineDefinition(SpecModel):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, name: str) -> str:
-        if not _NAME.match(name):
-            raise ValueError(
-                f"engine name {name!r} must be 2-32 lowercase letters, digits or '-', starting with a "
-                "letter (it names the containers and the network)"
-            )
-        return name
+        return _container_name(name, "engine", "the containers and the network")
 
     @model_validator(mode="after")
     def _nodes_are_distinct(self) -> EngineDefinition:
