@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import signal
 import threading
@@ -22,6 +23,9 @@ from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.spec_keywords import SpecKeywords
 
 _ORPHAN_CHECK_INTERVAL_S = 0.5
+# botocore logs every request at DEBUG with its Authorization header (the access key), and Robot
+# Framework puts Python's log records into its own log at --loglevel DEBUG or TRACE.
+_SIGNING_LOGGERS = ("botocore", "boto3", "s3transfer")
 
 
 def _stop_when_orphaned(parent: int) -> None:
@@ -95,6 +99,8 @@ class Lakeproof(DynamicCore):
 
     def __init__(self) -> None:
         _watch_pabot()
+        for name in _SIGNING_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
         self._context = LabContext()
         DynamicCore.__init__(
             self,

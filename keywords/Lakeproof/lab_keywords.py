@@ -81,6 +81,10 @@ class LabKeywords:
         Example:
         | ${lab}=    `Start Lab`    nodes=2
         | Log    ${lab}[prefix]
+        | VAR    ${key: Secret}       %{MINIO_ACCESS_KEY}
+        | VAR    ${secret: Secret}    %{MINIO_SECRET_KEY}
+        | `Start Lab`    store_endpoint=http://127.0.0.1:9000    bucket=team-lake
+        | ...    store_access_key=${key}    store_secret_key=${secret}
         """
         self.context.stop()
         if defects is None:

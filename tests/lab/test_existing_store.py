@@ -217,3 +217,47 @@ def test_cli_lab_up_with_a_store_but_no_credentials_is_one_line(tmp_path: Path) 
 
 def _exited(process: subprocess.Popen[bytes]) -> str | None:
     return None if process.poll() is None else f"lab up exited with {process.returncode}"
+
+
+ROBOT_SUITE = """\
+*** Settings ***
+Library    {library}/
+
+*** Test Cases ***
+Start a lab on the team's store
+    VAR    ${{access: Secret}}    %{{TEAM_ACCESS_KEY}}
+    VAR    ${{secret: Secret}}    %{{TEAM_SECRET_KEY}}
+    ${{lab}}=    Start Lab    nodes=1    cluster=False    bucket={bucket}    store_endpoint=%{{TEAM_ENDPOINT}}
+    ...    store_access_key=${{access}}    store_secret_key=${{secret}}
+    Should Be Equal    ${{lab}}[object_store]    %{{TEAM_ENDPOINT}}
+    Lab Should Be Running
+    Stop Lab
+"""
+
+
+def test_start_lab_takes_the_stores_keys_as_secrets_and_no_log_shows_them(
+    store: ExistingStore, tmp_path: Path
+) -> None:
+    library = Path(__file__).resolve().parents[2] / "keywords" / "Lakeproof"
+    suite = tmp_path / "team_store.robot"
+    suite.write_text(ROBOT_SUITE.format(library=library, bucket=BUCKET), encoding="utf-8")
+    env = {
+        **os.environ,
+        "TEAM_ENDPOINT": store.url,
+        "TEAM_ACCESS_KEY": store.access_key,
+        "TEAM_SECRET_KEY": store.secret_key,
+    }
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "robot", "--loglevel", "TRACE", "--outputdir", str(out), str(suite)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for written in [*out.glob("*.html"), out / "output.xml", *out.glob("lab-logs/**/*.log")]:
+        text = written.read_text(encoding="utf-8", errors="replace")
+        assert store.secret_key not in text, f"{written} shows the secret key"
+        assert store.access_key not in text, f"{written} shows the access key"
