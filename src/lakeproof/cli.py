@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lakeproof.containers import load_definition
 from lakeproof.datagen import LocalSink, S3Sink, load_spec, write_dataset, write_tpch
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab, LabSettings
@@ -175,6 +176,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="seconds each component may take to become ready (default: 30)",
     )
 
+    engine = commands.add_parser("engine", help="engines from container images: check a definition file")
+    engine_commands = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
+    check = engine_commands.add_parser(
+        "check",
+        help="validate an engine definition file and print its nodes, without Docker",
+        description="Validate an engine definition (YAML: image, roles, ports, health, storage; see "
+        "data/engines/examples/) and print as JSON its image, driver and, per node, its role, the proxy "
+        "listener it reads through and its published ports. Needs no Docker engine.",
+    )
+    check.add_argument("definition", type=Path, metavar="DEFINITION", help="path of the engine definition")
+
     datagen = commands.add_parser(
         "datagen",
         help="generate a dataset from a YAML spec (or TPC-H), locally or into S3",
@@ -242,6 +254,25 @@ def _datagen(args: argparse.Namespace) -> int:
     # One JSON value on stdout, so a script can parse it whole: a manifest, or TPC-H's by table.
     documents = {name: json.loads(manifest.to_json()) for name, manifest in manifests.items()}
     print(json.dumps(documents if args.tpch is not None else documents[spec.name], indent=2))
+    return 0
+
+
+def _engine_check(args: argparse.Namespace) -> int:
+    engine = load_definition(args.definition).engine
+    nodes = {
+        node: {
+            "role": role.name,
+            "listener": engine.listener_of(node),
+            "ports": {port.name: port.container for port in role.ports},
+        }
+        for role in engine.roles
+        for node in role.node_names
+    }
+    print(
+        json.dumps(
+            {"name": engine.name, "image": engine.image, "driver": engine.driver, "nodes": nodes}, indent=2
+        )
+    )
     return 0
 
 
@@ -322,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lakeproof`` command."""
     args = _build_parser().parse_args(argv)
     try:
-        return _lab_up(args) if args.command == "lab" else _datagen(args)
+        commands = {"lab": _lab_up, "engine": _engine_check, "datagen": _datagen}
+        return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

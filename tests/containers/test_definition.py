@@ -3,6 +3,9 @@ naming file, line, field and the fix."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,43 @@ def test_two_roles_whose_nodes_share_a_name_are_refused(tmp_path: Path) -> None:
         ConfigError, match=r"engine.yaml:9: roles\[2\].name: node name 'node-2' is also a node of "
     ):
         load_definition(path)
+
+
+def _check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lakeproof.cli", "engine", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_lakeproof_engine_check_prints_each_node_with_its_listener_and_ports(tmp_path: Path) -> None:
+    path = tmp_path / "engine.yaml"
+    path.write_text(GOOD)
+    result = _check(path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "name": "acme",
+        "image": "acme/engine:1",
+        "driver": "reference",
+        "nodes": {
+            "coordinator": {"role": "coordinator", "listener": "coordinator", "ports": {"http": 8080}},
+            "node-1": {"role": "node", "listener": "node-1", "ports": {}},
+            "node-2": {"role": "node", "listener": "node-2", "ports": {}},
+        },
+    }
+
+
+def test_lakeproof_engine_check_of_a_bad_definition_is_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "engine.yaml"
+    path.write_text(GOOD.replace("image:", "imgae:"))
+    result = _check(path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"lakeproof: error: {path}:3: imgae: unknown field 'imgae' (did you mean 'image'?); allowed fields: "
+        "name, driver, image, pull, start_timeout_s, stop_timeout_s, host_gateway, storage, roles "
+        "(+1 more problems)"  # the other: 'image' is then missing
+    ]
