@@ -179,7 +179,7 @@ class ContainerEngine:
         """Sweep dead runs' leftovers, then start every node and wait for its health; return self."""
         atexit.register(self.stop)
         try:
-            sweep_leftovers(self.client)
+            self._call("sweep the leftovers of finished runs", lambda: sweep_leftovers(self.client))
             self._ensure_image()
             self._check_fixed_ports()
             self._network = self._call(
@@ -223,6 +223,7 @@ class ContainerEngine:
                     left.append(f"{name} ({_explain(exc)})")
         finally:
             self._containers.clear()
+            self.nodes.clear()
             self._network = None
             atexit.unregister(self.stop)
         if left:
@@ -257,28 +258,33 @@ class ContainerEngine:
 
     # -- the steps ---------------------------------------------------------------------------
 
+    def _image_present(self) -> bool:
+        try:
+            self.client.images.get(self.engine.image)
+        except ImageNotFound:
+            return False
+        return True
+
     def _ensure_image(self) -> None:
         image = self.engine.image
+        if self._call(f"look for image {image}", self._image_present):
+            return
+        if self.engine.pull == "never":
+            raise ComponentStartError(
+                self.definition.error(
+                    f"image {image!r} is not on this Docker engine and 'pull' is never; build or pull "
+                    f"it first (docker pull {image}), or fix 'image'"
+                )
+            )
         try:
-            self.client.images.get(image)
-        except ImageNotFound:
-            if self.engine.pull == "never":
-                raise ComponentStartError(
-                    self.definition.error(
-                        f"image {image!r} is not on this Docker engine and 'pull' is never; build or pull "
-                        f"it first (docker pull {image}), or fix 'image'"
-                    )
-                ) from None
-            repository, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
-            try:
-                self.client.images.pull(repository, tag=tag or "latest")
-            except (APIError, requests.RequestException) as exc:
-                raise ComponentStartError(
-                    self.definition.error(
-                        f"image {image!r} is not on this Docker engine and could not be pulled "
-                        f"({_explain(exc)}); build or pull it first (docker pull {image}), or fix 'image'"
-                    )
-                ) from None
+            self.client.images.pull(image)  # the SDK splits repository, tag and digest itself
+        except (APIError, requests.RequestException) as exc:
+            raise ComponentStartError(
+                self.definition.error(
+                    f"image {image!r} is not on this Docker engine and could not be pulled "
+                    f"({_explain(exc)}); build or pull it first (docker pull {image}), or fix 'image'"
+                )
+            ) from None
 
     def _check_fixed_ports(self) -> None:
         for role in self.engine.roles:
