@@ -312,15 +312,17 @@ def _lab_up(args: argparse.Namespace) -> int:
     _stop_on_signals()
     stopped = threading.Event()
     with Lab(settings) as lab:
-        # The user's own terminal (or the file they named) gets the credentials; logs never do.
-        description = lab.describe(reveal_credentials=True)
-        description["started_in_s"] = round(lab.started_in or 0.0, 3)
-        text = json.dumps(description, indent=2)
-        print(text, flush=True)
-        if args.ready_file:
-            write_private_text(args.ready_file, text)
-        print("lab is up; press Ctrl-C to stop", file=sys.stderr, flush=True)
+        # From the ready file on, a stop signal is the normal way out: it must find the handler
+        # below in place, even when it comes the instant the file exists.
         try:
+            # The user's own terminal (or the file they named) gets the credentials; logs never do.
+            description = lab.describe(reveal_credentials=True)
+            description["started_in_s"] = round(lab.started_in or 0.0, 3)
+            text = json.dumps(description, indent=2)
+            print(text, flush=True)
+            if args.ready_file:
+                write_private_text(args.ready_file, text)
+            print("lab is up; press Ctrl-C to stop", file=sys.stderr, flush=True)
             while not stopped.wait(_HEALTH_INTERVAL_S):
                 if (problem := lab.health_problem()) is not None:
                     raise LakeproofError(problem)
