@@ -62,6 +62,8 @@ class StubEngine:
     health: Health = "healthy"
     healthy_after: int = 2
     taken_ports: set[int] = field(default_factory=set)
+    refusals: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(method, path regex) -> the message of a 500 the engine answers such a call with."""
     containers: dict[str, StubContainer] = field(default_factory=dict)
     networks: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -311,6 +313,9 @@ class StubEngineServer:
         raw = await request.read()
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         self.engine.calls.append(Call(request.method, path, dict(request.query), body))
+        for (refused_method, refused_path), message in self.engine.refusals.items():
+            if refused_method == request.method and re.fullmatch(refused_path, path):
+                return _error(500, message)
         for method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if match and method == request.method:

@@ -300,6 +300,27 @@ def test_a_fixed_host_port_taken_here_is_refused_before_anything_is_created(
     _nothing_left(stub)
 
 
+@pytest.mark.parametrize(
+    ("refused", "doing"),
+    [
+        (("POST", "/networks/create"), "create the network"),
+        (("POST", "/containers/create"), "create node coordinator"),
+        (("POST", r"/containers/[0-9a-f]+/start"), "start node coordinator"),
+        (("GET", "/containers/json"), "sweep the leftovers of finished runs"),
+    ],
+)
+def test_a_call_the_docker_engine_refuses_is_one_line_and_everything_is_removed(
+    stub: StubEngineServer, client: docker.DockerClient, tmp_path: Path, refused: tuple[str, str], doing: str
+) -> None:
+    stub.engine.refusals[refused] = "something went wrong in the engine"
+    with pytest.raises(ComponentStartError) as raised:
+        _engine(tmp_path, client).start()
+    assert str(raised.value) == (
+        f"{tmp_path / 'acme.yaml'}: Docker refused to {doing}: something went wrong in the engine"
+    )
+    _nothing_left(stub)
+
+
 def test_a_node_without_its_listener_in_the_lab_is_one_line(
     stub: StubEngineServer, client: docker.DockerClient, tmp_path: Path
 ) -> None:
