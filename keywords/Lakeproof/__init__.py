@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import signal
 import threading
@@ -14,6 +15,7 @@ from robotlibcore import DynamicCore
 from lakeproof import __version__
 from Lakeproof.api_keywords import ApiKeywords
 from Lakeproof.cluster_keywords import ClusterKeywords
+from Lakeproof.container_keywords import ContainerKeywords
 from Lakeproof.context import EngineSpecific, KnownDifferenceSkip, LabContext, pabot_queue_index
 from Lakeproof.dataset_keywords import DatasetKeywords
 from lakeproof.engines.base import CapabilityMissing
@@ -24,6 +26,9 @@ from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.spec_keywords import SpecKeywords
 
 _ORPHAN_CHECK_INTERVAL_S = 0.5
+# botocore logs every request at DEBUG with its Authorization header (the access key), and Robot
+# Framework puts Python's log records into its own log at --loglevel DEBUG or TRACE.
+_SIGNING_LOGGERS = ("botocore", "boto3", "s3transfer")
 
 
 def _stop_when_orphaned(parent: int) -> None:
@@ -108,6 +113,8 @@ class Lakeproof(DynamicCore):
 
     def __init__(self) -> None:
         _watch_pabot()
+        for name in _SIGNING_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
         self._context = LabContext()
         self._recorder = CapabilityRecorder(self._context)
         DynamicCore.__init__(
@@ -120,6 +127,7 @@ class Lakeproof(DynamicCore):
                 PropertyKeywords(self._context),
                 SpecKeywords(self._context),
                 ApiKeywords(self._context),
+                ContainerKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

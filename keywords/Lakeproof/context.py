@@ -8,6 +8,7 @@ from pathlib import Path
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from lakeproof.containers import ContainerEngine
 from lakeproof.datagen import DatasetSpec, Manifest
 from lakeproof.engines.base import Capability, CapabilityMissing, Driver
 from lakeproof.engines.known_differences import KnownDifference, differences_path, load_known_differences
@@ -115,6 +116,8 @@ class LabContext:
         """Record a capability a driver method found missing (the test is skipped for it)."""
         self.capabilities_used.add(missing.capability)
 
+    containers: ContainerEngine | None = None  # an engine's nodes as containers, reading through the lab
+
     def require_lab(self) -> Lab:
         """The running lab, or an error that says to start one."""
         if self.lab is None:
@@ -138,6 +141,9 @@ class LabContext:
         driver, self.driver = self.driver, None
         lab, self.lab, self.started_by_suite = self.lab, None, None
         self._known_differences = None
+        containers, self.containers = self.containers, None
+        if containers is not None:  # the nodes go first: they read through the lab
+            containers.stop()
         self.datasets.clear()
         self.specs.clear()
         self.tpch_scale_factor = None

@@ -17,6 +17,8 @@ from lakeproof.engines.settings import DEFAULT_ENGINE, EngineSettings, load_engi
 from lakeproof.errors import ConfigError
 from Lakeproof.html_log import log_mapping
 from lakeproof.lab import Lab, LabSettings
+from lakeproof.objectstore import ExistingStore
+from lakeproof.objectstore.existing import configured_bucket
 
 ENGINE_VARIABLE = "${ENGINE}"
 ENGINE_SETTINGS_VARIABLE = "${ENGINE_SETTINGS}"
@@ -47,10 +49,15 @@ class LabKeywords:
     def start_lab(
         self,
         nodes: int = 3,
-        bucket: str = "lake",
+        bucket: str | None = None,
         cluster: bool = True,
         start_timeout: timedelta = timedelta(seconds=30),
         defects: str | None = None,
+        store_endpoint: str | None = None,
+        store_region: str | None = None,
+        store_access_key: Secret | None = None,
+        store_secret_key: Secret | None = None,
+        proxy_host: str = "127.0.0.1",
     ) -> dict[str, object]:
         """Starts the embedded lab: object store, fault proxy and (by default) the engine under test.
 
@@ -61,7 +68,8 @@ class LabKeywords:
         reading through its own listener), with the endpoints, credentials and options of
         ``--variable ENGINE_SETTINGS:file.yaml`` if given. ``cluster=False`` starts only storage
         and proxy.
-        Every run writes under its own unique prefix in ``bucket``.
+        Every run writes under its own unique prefix in ``bucket`` (default: the environment
+        variable ``LAKEPROOF_S3_BUCKET``, else ``lake``).
         Ports are chosen free on 127.0.0.1, so parallel pabot processes never collide.
         A lab already running is stopped first. Component logs go under
         ``${OUTPUT DIR}/lab-logs/<prefix>/``.
@@ -71,6 +79,17 @@ class LabKeywords:
         ``single_attempt``, so a suite can be shown to fail on a wrong engine (the honesty tests
         do this: ``robot --variable ENGINE_DEFECTS:drop_split suites/...``). Never set it otherwise.
 
+        ``store_endpoint`` (default: the environment variable ``LAKEPROOF_S3_ENDPOINT``) uses an
+        S3 endpoint you already run, e.g. your MinIO, instead of starting one; the fault proxy
+        stands in front of it as usual. Its ``bucket`` must exist. ``store_access_key`` and
+        ``store_secret_key`` are ``Secret`` values (default: ``LAKEPROOF_S3_ACCESS_KEY`` and
+        ``LAKEPROOF_S3_SECRET_KEY``), ``store_region`` defaults to ``LAKEPROOF_S3_REGION`` or
+        ``us-east-1``. The lab writes only under its run prefix and removes that prefix when it
+        stops; it never touches other keys.
+
+        ``proxy_host`` is the address the proxy's reader listeners bind to: ``0.0.0.0`` (or the
+        Docker bridge's address) lets engine nodes in containers reach them.
+
         Returns the lab's endpoints as a dictionary (``object_store``, ``bucket``, ``prefix``,
         ``readers``, ``proxy_control``, ``coordinator``, ``logs``). Each lab makes its own
         credentials; ``access_key`` and ``secret_key`` show as ``***`` here and in the log (use
@@ -79,6 +98,10 @@ class LabKeywords:
         Example:
         | ${lab}=    `Start Lab`    nodes=2
         | Log    ${lab}[prefix]
+        | VAR    ${key: Secret}       %{MINIO_ACCESS_KEY}
+        | VAR    ${secret: Secret}    %{MINIO_SECRET_KEY}
+        | `Start Lab`    store_endpoint=http://127.0.0.1:9000    bucket=team-lake
+        | ...    store_access_key=${key}    store_secret_key=${secret}
         """
         self.context.stop()
         if defects is None:
@@ -88,14 +111,22 @@ class LabKeywords:
         launch = (
             driver_launcher(engine.engine) if cluster else None
         )  # an unknown engine fails before any start
+        existing_store = ExistingStore.configured(
+            store_endpoint,
+            store_region,
+            store_access_key.value if store_access_key else None,
+            store_secret_key.value if store_secret_key else None,
+        )
         settings = LabSettings(
             output_dir=robot_output_dir(),
             readers=reader_names(nodes),
-            bucket=bucket,
+            bucket=configured_bucket(bucket),
             run_label=pabot_instance_label(),
             start_timeout=start_timeout.total_seconds(),
             cluster=cluster,
             engine_defects=engine_defects,
+            existing_store=existing_store,
+            proxy_host=proxy_host,
         )
         if engine.engine != DEFAULT_ENGINE:  # another engine replaces the reference cluster
             settings = dataclasses.replace(settings, cluster=False)
@@ -123,6 +154,9 @@ class LabKeywords:
     def stop_lab(self) -> None:
         """Stops the lab: fault proxy and object store. Nothing is left running or listening.
 
+        With an existing store (``store_endpoint`` of `Start Lab`), the objects under the run's
+        prefix are deleted and everything else in the store stays.
+
         Safe to call when no lab runs. A lab a suite started is also stopped automatically when
         that suite ends, even if its teardown failed.
 
@@ -139,7 +173,7 @@ class LabKeywords:
         | `Lab Should Be Running`
         """
         lab = self.context.require_lab()
-        lab.s3.client(max_attempts=1, timeout=5).list_buckets()
+        lab.s3.client(max_attempts=1, timeout=5).head_bucket(Bucket=lab.bucket)
 
     @keyword
     def get_lab(self) -> Lab:

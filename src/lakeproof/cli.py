@@ -23,11 +23,20 @@ from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lakeproof.containers import load_definition
 from lakeproof.datagen import LocalSink, S3Sink, load_spec, write_dataset, write_tpch
 from lakeproof.engines.matrix import matrix_from_output, outcome_counts
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab, LabSettings
-from lakeproof.objectstore import S3Endpoint, validate_bucket_name
+from lakeproof.objectstore import ExistingStore, S3Endpoint, validate_bucket_name
+from lakeproof.objectstore.existing import (
+    ENV_ACCESS_KEY,
+    ENV_BUCKET,
+    ENV_ENDPOINT,
+    ENV_REGION,
+    ENV_SECRET_KEY,
+    configured_bucket,
+)
 from lakeproof.procs import USAGE_EXIT, write_private_text
 
 _HEALTH_INTERVAL_S = 1.0
@@ -86,9 +95,10 @@ def _build_parser() -> argparse.ArgumentParser:
     up = lab_commands.add_parser(
         "up",
         help="start object store, fault proxy and reference cluster, print endpoints, run until Ctrl-C",
-        description="Start the embedded lab on 127.0.0.1 (object store, fault proxy and, unless "
-        "--no-cluster, the reference cluster: a coordinator and Dask data nodes), print its endpoints and "
-        "credential placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; then stop everything.",
+        description="Start the embedded lab on 127.0.0.1 (object store, or --store-endpoint, fault proxy "
+        "and, unless --no-cluster, the reference cluster: a coordinator and Dask data nodes), print its "
+        "endpoints and credential placeholders as JSON, and keep it running until Ctrl-C or SIGTERM; "
+        "then stop everything.",
     )
     up.add_argument(
         "--nodes",
@@ -115,8 +125,31 @@ def _build_parser() -> argparse.ArgumentParser:
         help="comma-separated deliberate engine defects (drop_split, single_attempt, ...), to check "
         "that a suite fails on a wrong engine; never set otherwise",
     )
-    up.add_argument("--bucket", default="lake", help="bucket to create (default: lake)")
+    up.add_argument(
+        "--bucket",
+        help=f"bucket to create, or with --store-endpoint the bucket to use (default: ${ENV_BUCKET} or lake)",
+    )
+    up.add_argument(
+        "--store-endpoint",
+        type=_endpoint_url,
+        metavar="URL",
+        help=f"use the S3 endpoint you already run (e.g. your MinIO) instead of starting one (default: "
+        f"${ENV_ENDPOINT}); credentials come from ${ENV_ACCESS_KEY} and ${ENV_SECRET_KEY}, never the "
+        "command line; the bucket must exist; the lab writes only under its run prefix, removed at stop",
+    )
+    up.add_argument(
+        "--store-region",
+        metavar="REGION",
+        help=f"region of --store-endpoint (default: ${ENV_REGION} or us-east-1)",
+    )
     up.add_argument("--s3-port", type=int, default=0, help="object store port (default: 0 = a free port)")
+    up.add_argument(
+        "--proxy-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the proxy's reader listeners bind to (default: 127.0.0.1); 0.0.0.0 or the Docker "
+        "bridge's address lets engine nodes in containers reach them",
+    )
     up.add_argument(
         "--control-port", type=int, default=0, help="fault proxy control API port (default: 0 = a free port)"
     )
@@ -153,6 +186,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument("output", type=Path, metavar="OUTPUT", help="output.xml or its directory")
     matrix.add_argument("--engine", help="engine name to record (default: the one the run recorded)")
+
+    engine = commands.add_parser("engine", help="engines from container images: check a definition file")
+    engine_commands = engine.add_subparsers(dest="engine_command", required=True, metavar="ENGINE_COMMAND")
+    check = engine_commands.add_parser(
+        "check",
+        help="validate an engine definition file and print its nodes, without Docker",
+        description="Validate an engine definition (YAML: image, roles, ports, health, storage; see "
+        "data/engines/examples/) and print as JSON its image, driver and, per node, its role, the proxy "
+        "listener it reads through and its published ports. Needs no Docker engine.",
+    )
+    check.add_argument("definition", type=Path, metavar="DEFINITION", help="path of the engine definition")
 
     datagen = commands.add_parser(
         "datagen",
@@ -224,6 +268,25 @@ def _datagen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_check(args: argparse.Namespace) -> int:
+    engine = load_definition(args.definition).engine
+    nodes = {
+        node: {
+            "role": role.name,
+            "listener": engine.listener_of(node),
+            "ports": {port.name: port.container for port in role.ports},
+        }
+        for role in engine.roles
+        for node in role.node_names
+    }
+    print(
+        json.dumps(
+            {"name": engine.name, "image": engine.image, "driver": engine.driver, "nodes": nodes}, indent=2
+        )
+    )
+    return 0
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     # SIGTERM and SIGINT take the same path, so the lab's teardown runs either way.
     raise KeyboardInterrupt
@@ -246,7 +309,7 @@ def _lab_up(args: argparse.Namespace) -> int:
     settings = LabSettings(
         output_dir=args.output_dir,
         readers=readers,
-        bucket=args.bucket,
+        bucket=configured_bucket(args.bucket),
         s3_port=args.s3_port,
         control_port=args.control_port,
         reader_ports=dict(args.reader_port),
@@ -254,19 +317,23 @@ def _lab_up(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         dask_scheduler=args.dask_scheduler,
         engine_defects=tuple(name.strip() for name in args.engine_defects.split(",") if name.strip()),
+        existing_store=ExistingStore.configured(args.store_endpoint, args.store_region),
+        proxy_host=args.proxy_host,
     )
     _stop_on_signals()
     stopped = threading.Event()
     with Lab(settings) as lab:
-        # The user's own terminal (or the file they named) gets the credentials; logs never do.
-        description = lab.describe(reveal_credentials=True)
-        description["started_in_s"] = round(lab.started_in or 0.0, 3)
-        text = json.dumps(description, indent=2)
-        print(text, flush=True)
-        if args.ready_file:
-            write_private_text(args.ready_file, text)
-        print("lab is up; press Ctrl-C to stop", file=sys.stderr, flush=True)
+        # From the ready file on, a stop signal is the normal way out: it must find the handler
+        # below in place, even when it comes the instant the file exists.
         try:
+            # The user's own terminal (or the file they named) gets the credentials; logs never do.
+            description = lab.describe(reveal_credentials=True)
+            description["started_in_s"] = round(lab.started_in or 0.0, 3)
+            text = json.dumps(description, indent=2)
+            print(text, flush=True)
+            if args.ready_file:
+                write_private_text(args.ready_file, text)
+            print("lab is up; press Ctrl-C to stop", file=sys.stderr, flush=True)
             while not stopped.wait(_HEALTH_INTERVAL_S):
                 if (problem := lab.health_problem()) is not None:
                     raise LakeproofError(problem)
@@ -309,9 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lakeproof`` command."""
     args = _build_parser().parse_args(argv)
     try:
-        if args.command == "matrix":
-            return _matrix(args)
-        return _lab_up(args) if args.command == "lab" else _datagen(args)
+        commands = {"lab": _lab_up, "engine": _engine_check, "matrix": _matrix, "datagen": _datagen}
+        return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -10,6 +10,12 @@ from collections.abc import Callable
 from lakeproof.errors import PortInUseError
 
 LOOPBACK = "127.0.0.1"
+_ALL_INTERFACES = frozenset({"0.0.0.0", "::"})  # noqa: S104 - names the wildcard, binds nothing
+
+
+def connect_host(listen_host: str) -> str:
+    """The address a client on this machine connects to for a server bound to ``listen_host``."""
+    return LOOPBACK if listen_host in _ALL_INTERFACES else listen_host
 
 
 def free_port(host: str = LOOPBACK) -> int:

@@ -29,6 +29,7 @@ LAB_ROOT_PREFIX = "lakeproof-lab-"
 TASK_PREFIX = "lakeproof-node-"
 
 _OWNED = re.compile(r"^(?P<pid>\d+)-(?P<start>\d+)-")
+_OWNER_TAG = re.compile(r"^(?P<pid>\d+)-(?P<start>\d+)$")
 # Start times are read in centiseconds (the kernel counts them in clock ticks of 1/100 s); a
 # tick of rounding either way is still the same process.
 _START_TOLERANCE = 1
@@ -56,8 +57,20 @@ def owner_alive(name: str, prefix: str) -> bool:
     match = _OWNED.match(name.removeprefix(prefix)) if name.startswith(prefix) else None
     if match is None:
         return True
-    started = _start_centiseconds(int(match["pid"]))
-    return started is not None and abs(started - int(match["start"])) <= _START_TOLERANCE
+    return _runs(int(match["pid"]), int(match["start"]))
+
+
+def owner_tag_alive(tag: str) -> bool:
+    """Whether the process of an :func:`owner_tag` (``<pid>-<start>``, e.g. a container's label)
+    still runs; a value not of that shape is someone else's: treated as alive, never swept."""
+    match = _OWNER_TAG.match(tag)
+    return True if match is None else _runs(int(match["pid"]), int(match["start"]))
+
+
+def _runs(pid: int, start: int) -> bool:
+    """Whether process ``pid`` runs and started at ``start`` (centiseconds), so it is not a reused pid."""
+    started = _start_centiseconds(pid)
+    return started is not None and abs(started - start) <= _START_TOLERANCE
 
 
 def sweep(directory: Path, prefix: str) -> list[Path]:

@@ -24,6 +24,7 @@ from lakeproof.bench_acceptance import (
 )
 from lakeproof.lab import Lab, LabSettings
 from lakeproof.net import wait_until
+from lakeproof.objectstore import MotoServer
 
 pytestmark = pytest.mark.component
 
@@ -47,9 +48,11 @@ def test_lab_processes_and_ports_are_seen_while_running_and_gone_after(output_di
     with Lab(LabSettings(output_dir=output_dir, readers=("coordinator",), run_label="leftovers")) as lab:
         pids = {pid for pid in lab.describe()["pids"].values() if pid}
         assert pids <= {process.pid for process in lab_processes()} - before
-        assert lab.object_store.port in listening_loopback_ports()
-        assert lab.object_store.port in listening_loopback_ports(pids)
-        assert lab.object_store.port not in listening_loopback_ports({1})
+        store = lab.object_store
+        assert isinstance(store, MotoServer)
+        assert store.port in listening_loopback_ports()
+        assert store.port in listening_loopback_ports(pids)
+        assert store.port not in listening_loopback_ports({1})
     assert not pids & {process.pid for process in lab_processes()}
 
 

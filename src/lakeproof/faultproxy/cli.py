@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "PORT 0 or no PORT lets the OS pick a free one. Repeat for every reader.",
     )
     parser.add_argument(
+        "--listen-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the listeners bind to (default 127.0.0.1); 0.0.0.0 or a bridge's address lets "
+        "containers reach them; the control API stays on 127.0.0.1",
+    )
+    parser.add_argument(
         "--control-port",
         type=int,
         default=0,
@@ -106,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        proxy = FaultProxy(args.upstream, parse_listeners(args.listener), args.control_port)
+        proxy = FaultProxy(args.upstream, parse_listeners(args.listener), args.control_port, args.listen_host)
         asyncio.run(serve(proxy, args.ready_file))
     except LakeproofError as exc:
         print(f"fault proxy: {exc}", file=sys.stderr)

@@ -25,7 +25,7 @@ from lakeproof.faultproxy.forwarding import CHUNK_SIZE, Upstream
 from lakeproof.faultproxy.listener import ListenerHandler
 from lakeproof.faultproxy.rulebook import RuleBook
 from lakeproof.faultproxy.stats import ProxyStats
-from lakeproof.net import LOOPBACK
+from lakeproof.net import LOOPBACK, connect_host
 
 _LISTENER_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 # In-flight requests get this long to finish on stop; a hanging one is then cancelled.
@@ -52,23 +52,24 @@ def _check_port(port: int, what: str) -> int:
     return port
 
 
-def _bind(port: int, what: str) -> socket.socket:
-    """A socket bound to ``LOOPBACK:port``; raises PortInUseError if another process holds it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _bind(port: int, what: str, host: str = LOOPBACK) -> socket.socket:
+    """A socket bound to ``host:port``; raises PortInUseError if another process holds it."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     # Lets a restarted proxy take its port back while old connections sit in TIME_WAIT; on
     # Linux it still refuses a port another socket is listening on.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((LOOPBACK, port))
+        sock.bind((host, port))
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise PortInUseError(
-                f"port {port} for {what} is already in use on {LOOPBACK}; "
+                f"port {port} for {what} is already in use on {host}; "
                 "choose another port or stop the process holding it"
             ) from None
         raise ComponentStartError(
-            f"cannot bind port {port} for {what} on {LOOPBACK}: {exc.strerror}; choose another port or 0"
+            f"cannot bind port {port} for {what} on {host}: {exc.strerror}; choose another port or 0"
+            " (or a listen host this machine has)"
         ) from None
     sock.setblocking(False)
     return sock
@@ -78,11 +79,15 @@ class FaultProxy:
     """An S3-aware fault-injecting reverse proxy in front of ``upstream``.
 
     ``listeners`` maps reader names (``coordinator``, ``node-1``, ...) to ports; port 0 lets the
-    OS choose. Every socket binds to 127.0.0.1 only. Rules and statistics are shared by all
+    OS choose. Listeners bind to ``listen_host`` (127.0.0.1 unless containers must reach
+    them), the control API always to 127.0.0.1. Rules and statistics are shared by all
     listeners and live on the event loop that ran ``start()``.
     """
 
-    def __init__(self, upstream: str, listeners: Mapping[str, int], control_port: int = 0):
+    def __init__(
+        self, upstream: str, listeners: Mapping[str, int], control_port: int = 0, listen_host: str = LOOPBACK
+    ):
+        self.listen_host = listen_host
         self._requested = check_listeners(listeners)
         self._requested_control = _check_port(control_port, "the control API")
         self._upstream = Upstream(upstream)
@@ -118,7 +123,7 @@ class FaultProxy:
         """The S3 endpoint URL a reader named ``listener`` should use."""
         if listener not in self._ports:
             raise ConfigError(f"unknown listener {listener!r}; this proxy has: {', '.join(self._requested)}")
-        return f"http://{LOOPBACK}:{self._ports[listener]}"
+        return f"http://{connect_host(self.listen_host)}:{self._ports[listener]}"
 
     def ready_info(self) -> dict[str, Any]:
         """What the ready file reports: process id and bound ports."""
@@ -131,7 +136,7 @@ class FaultProxy:
         sockets: dict[str, socket.socket] = {}
         try:
             for name, port in self._requested.items():
-                sockets[name] = _bind(port, f"listener {name!r}")
+                sockets[name] = _bind(port, f"listener {name!r}", self.listen_host)
             control_socket = _bind(self._requested_control, "the control API")
         except LakeproofError:
             for sock in sockets.values():

@@ -8,6 +8,7 @@ files; one call stops it. Teardown always runs: ``stop()`` is idempotent, regist
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import math
 import re
 import secrets
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lakeproof.datagen import (
     DatasetSpec,
@@ -28,11 +31,13 @@ from lakeproof.datagen import (
     write_file,
     write_tpch,
 )
-from lakeproof.errors import ComponentStartError, ConfigError
+from lakeproof.errors import ComponentStartError, ConfigError, LakeproofError
 from lakeproof.faultproxy.client import ProxyControl
 from lakeproof.lab.proxy_process import FaultProxyProcess
-from lakeproof.net import wait_until
+from lakeproof.net import LOOPBACK, wait_until
 from lakeproof.objectstore import (
+    ExistingObjectStore,
+    ExistingStore,
     MotoServer,
     S3Endpoint,
     create_bucket,
@@ -68,6 +73,11 @@ class LabSettings:
     dask_scheduler: str | None = None
     # Deliberate engine defects (refcluster.defects): only the honesty tests set these.
     engine_defects: tuple[str, ...] = ()
+    # A store the user already runs, used instead of starting moto (the bucket must exist there).
+    existing_store: ExistingStore | None = None
+    # Where the proxy's reader listeners bind: loopback, unless engine nodes in containers must
+    # reach them (0.0.0.0, or the Docker bridge's address); the control API stays on loopback.
+    proxy_host: str = LOOPBACK
 
     @property
     def data_nodes(self) -> tuple[str, ...]:
@@ -90,6 +100,18 @@ class LabSettings:
                 "(how long each component may take to become ready)"
             )
         Defects.parse(self.engine_defects)
+        try:
+            ipaddress.ip_address(self.proxy_host)
+        except ValueError:
+            raise ConfigError(
+                f"proxy host {self.proxy_host!r} is not an IP address; use 127.0.0.1 (the default), "
+                "0.0.0.0 (every interface, so containers can reach the listeners) or one of this machine's"
+            ) from None
+        if self.existing_store is not None and self.s3_port:
+            raise ConfigError(
+                f"object store port {self.s3_port} given with the existing store {self.existing_store.url}: "
+                "the lab starts no store of its own then; leave the port out"
+            )
         if self.engine_defects and not self.cluster:
             raise ConfigError("engine defects need the reference cluster: start the lab with a cluster")
         if not self.readers:
@@ -119,15 +141,24 @@ class Lab:
         self.settings = settings or LabSettings()
         self.prefix = new_run_prefix(self.settings.run_label)
         self.log_dir = self.settings.output_dir / "lab-logs" / self.prefix
-        # Credentials of this lab alone (the object store accepts any): a log that shows them is
-        # a leak a test can find, and an engine under test must be given them, not guess them.
-        self.object_store = MotoServer(
-            self.log_dir / "objectstore.log",
-            self.settings.s3_port,
-            self.settings.start_timeout,
-            access_key=f"LP{secrets.token_hex(9).upper()}",
-            secret_key=secrets.token_urlsafe(30),
-        )
+        self.object_store: MotoServer | ExistingObjectStore
+        if self.settings.existing_store is not None:
+            self.object_store = ExistingObjectStore(
+                self.settings.existing_store, self.settings.bucket, self.settings.start_timeout
+            )
+        else:
+            # Credentials of this lab alone (the object store accepts any): a log that shows them
+            # is a leak a test can find, and an engine under test must be given them, not guess them.
+            self.object_store = MotoServer(
+                self.log_dir / "objectstore.log",
+                self.settings.s3_port,
+                self.settings.start_timeout,
+                access_key=f"LP{secrets.token_hex(9).upper()}",
+                secret_key=secrets.token_urlsafe(30),
+            )
+        # Set once the existing store passed its checks: from then on the run prefix may hold
+        # objects of this lab, which its stop removes (and nothing else in that store).
+        self._run_data_to_remove = False
         self.scratch_root: Path | None = None
         self._proxy: FaultProxyProcess | None = None
         self._control: ProxyControl | None = None
@@ -157,7 +188,10 @@ class Lab:
                 # first so their start-up overlaps the object store's and the proxy's.
                 self._start_nodes()
             store = self.object_store.start()
-            create_bucket(store.client(), self.settings.bucket)
+            if isinstance(self.object_store, ExistingObjectStore):
+                self._run_data_to_remove = True
+            else:
+                create_bucket(store.client(), self.settings.bucket)
             listeners = {name: self.settings.reader_ports.get(name, 0) for name in self.settings.readers}
             self._proxy = FaultProxyProcess(
                 store,
@@ -165,6 +199,7 @@ class Lab:
                 self.log_dir / "faultproxy.log",
                 self.settings.control_port,
                 self.settings.start_timeout,
+                self.settings.proxy_host,
             )
             self._proxy.start()
             self._control = ProxyControl(self._proxy.control_url)
@@ -256,6 +291,20 @@ class Lab:
             if self.scratch_root is not None:
                 remove_lab_root(self.scratch_root)
             atexit.unregister(self.stop)
+            self._remove_run_data()
+
+    def _remove_run_data(self) -> None:
+        """In an existing store, delete what this run wrote (its prefix), once; moto's data dies with it."""
+        if not (self._run_data_to_remove and isinstance(self.object_store, ExistingObjectStore)):
+            return
+        self._run_data_to_remove = False
+        try:
+            self.object_store.remove_run_data(self.prefix)
+        except (BotoCoreError, ClientError) as exc:
+            raise LakeproofError(
+                f"could not remove this run's objects s3://{self.bucket}/{self.prefix}/ from "
+                f"{self.object_store.store.url}: {' '.join(str(exc).split())}; delete them by hand"
+            ) from None
 
     def health_problem(self) -> str | None:
         """A one-line description of a component that died unexpectedly, or None if all run."""

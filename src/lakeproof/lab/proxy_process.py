@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lakeproof.errors import ComponentStartError
-from lakeproof.net import LOOPBACK
+from lakeproof.net import LOOPBACK, connect_host
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.procs import ReadyFileProcess
 
@@ -20,12 +20,14 @@ class FaultProxyProcess(ReadyFileProcess):
         log_path: Path,
         control_port: int = 0,
         start_timeout: float = 30.0,
+        listen_host: str = LOOPBACK,
     ):
-        args = ["--upstream", upstream.url, "--control-port", str(control_port)]
+        args = ["--upstream", upstream.url, "--control-port", str(control_port), "--listen-host", listen_host]
         for name, port in listeners.items():
             args += ["--listener", f"{name}={port}"]
         super().__init__("fault proxy", "lakeproof.faultproxy", args, log_path, start_timeout)
         self.upstream = upstream
+        self.listen_host = listen_host
 
     @property
     def control_url(self) -> str:
@@ -40,7 +42,7 @@ class FaultProxyProcess(ReadyFileProcess):
                 f"the fault proxy has no listener {listener!r}; listeners are: {', '.join(ports)}"
             )
         return S3Endpoint(
-            f"http://{LOOPBACK}:{ports[listener]}",
+            f"http://{connect_host(self.listen_host)}:{ports[listener]}",
             self.upstream.access_key,
             self.upstream.secret_key,
             self.upstream.region,

@@ -10,9 +10,12 @@ from lakeproof.objectstore.client import (
     upload,
     validate_bucket_name,
 )
+from lakeproof.objectstore.existing import ExistingObjectStore, ExistingStore
 from lakeproof.objectstore.server import MotoServer
 
 __all__ = [
+    "ExistingObjectStore",
+    "ExistingStore",
     "MotoServer",
     "S3Endpoint",
     "create_bucket",

@@ -23,8 +23,10 @@ class MotoServer:
         start_timeout: float = 30.0,
         access_key: str = ACCESS_KEY,
         secret_key: str = SECRET_KEY,
+        env: dict[str, str] | None = None,
     ):
         self.log_path = log_path
+        self.env = env
         self.access_key = access_key
         self.secret_key = secret_key
         self.requested_port = port
@@ -51,7 +53,7 @@ class MotoServer:
         self.port = self.requested_port or free_port()
         # moto.server's own entry point, run with this interpreter so the venv's moto is used.
         argv = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)]
-        self._process = ManagedProcess("object store (moto_server)", argv, self.log_path)
+        self._process = ManagedProcess("object store (moto_server)", argv, self.log_path, self.env)
         self._process.start()
         process = self._process
         try:
