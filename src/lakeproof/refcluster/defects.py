@@ -50,6 +50,9 @@ DEFECTS: dict[str, str] = {
     "coalesce_first_fit": "coalescing puts each split into the first bin it fits, not the fullest one",
     "unknown_size_remainder_in_last_chunk": "splits of unknown size are cut into 8 chunks of n // 8, the "
     "remainder added to the last chunk",
+    "per_split_sniffing": "nodes sniff each split's columns and types on their own, not over the whole "
+    "glob: a header-only CSV file reads as text columns, an empty NDJSON file as one JSON column, "
+    "and a union_by_name Parquet split lacks the columns its file lacks",
 }
 
 Glob = tuple[str, Format]
@@ -215,6 +218,10 @@ class Defects:
         if "coalesce_first_fit" in self:
             return numbered(_first_fit_decreasing(splits, options))
         return coalesce(splits, options)
+
+    def source_schema(self, schema: T) -> T | None:
+        """The whole glob's schema nodes parse splits to; none if that defect is on (each split alone)."""
+        return None if "per_split_sniffing" in self else schema
 
 
 def _least_loaded_first(

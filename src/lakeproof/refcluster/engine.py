@@ -56,6 +56,7 @@ from lakeproof.refcluster.node import (
 )
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
+from lakeproof.refcluster.schema import SchemaReader, SourceSchema, needs_schema
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
@@ -144,6 +145,8 @@ class _Planned:
     footers: dict[str, bytes]
     # Column names (lower case) when the source is Parquet and every file's footer was read.
     schema: frozenset[str] | None
+    # The source's columns and types over all its files, when they depend on the data.
+    column_types: SourceSchema | None = None
 
 
 class Engine:
@@ -161,6 +164,7 @@ class Engine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
+        self._schemas = SchemaReader(config.readers[COORDINATOR])
         # The coordinator reads its own splits here, so the dispatcher keeps watching deadline,
         # cancel and nodes meanwhile.
         self.local_pool = ThreadPoolExecutor(_LOCAL_TASKS, thread_name_prefix="coordinator-splits")
@@ -174,6 +178,7 @@ class Engine:
         """Disconnect from the scheduler."""
         self._metadata_pool.shutdown(wait=False, cancel_futures=True)
         self.local_pool.shutdown(wait=False, cancel_futures=True)
+        self._schemas.close()
         if self._client is not None:
             self._client.close()
 
@@ -348,6 +353,9 @@ class Engine:
                     groups,
                     {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
                     _parquet_schema(source, files, reader),
+                    self._schemas.describe(source, files, deadline, cancelled)
+                    if needs_schema(source)
+                    else None,
                 )
             )
         return planned
@@ -458,6 +466,12 @@ class Engine:
         works = []
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
+            schema = self.config.defects.source_schema(planned_source.column_types)
+            options_sql = (
+                schema.text_options(source.format, source.options)
+                if schema is not None and source.format != "parquet"
+                else source.options_sql
+            )
             splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
             node_sql = (
                 analysis.fragment_sql("__splits")
@@ -469,7 +483,7 @@ class Engine:
                     source.index,
                     source.format,
                     source.function,
-                    self.config.defects.scan_options(source.format, source.options_sql),
+                    self.config.defects.scan_options(source.format, options_sql),
                     self.config.defects.scan_columns(source.columns),
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
@@ -479,6 +493,7 @@ class Engine:
                         for split in splits
                         if split.uri in planned_source.footers
                     },
+                    schema,
                 )
             )
         return NodeTask(

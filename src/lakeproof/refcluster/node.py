@@ -31,6 +31,7 @@ from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, nev
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.schema import SourceSchema
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
 from lakeproof.scratch import task_scratch
 
@@ -76,6 +77,7 @@ class ScanWork:
     node_sql: str
     splits: tuple[Split, ...]
     footers: dict[str, bytes]  # Parquet footers the coordinator already read, by URI
+    schema: SourceSchema | None = None  # the source's columns over all its files, when data-dependent
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,21 @@ def _local_scan_sql(work: ScanWork, paths: list[Path], projection: str) -> str:
 def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, path: Path) -> pa.Table:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
-    table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
-    return _needed_columns(table, work) if work.columns is not None else table
+    if work.schema is None:
+        table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
+        return _needed_columns(table, work) if work.columns is not None else table
+    if path.stat().st_size == 0:
+        # Nothing to sniff a dialect in (DuckDB refuses to): no rows, of the source's columns.
+        return connection.sql(work.schema.empty_sql(work.columns)).to_arrow_table()
+    return connection.sql(_conformed_sql(connection, work, work.schema, [path])).to_arrow_table()
+
+
+def _conformed_sql(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, schema: SourceSchema, paths: list[Path]
+) -> str:
+    """SQL of the needed columns of the local files, typed as the source's ``schema`` says."""
+    scan = _local_scan_sql(work, paths, "*")
+    return schema.conformed_sql(scan, connection.sql(scan).columns, work.columns)
 
 
 def _needed_columns(table: pa.Table, work: ScanWork) -> pa.Table:
@@ -171,7 +186,11 @@ def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, 
         projection = ", ".join(_quoted(column) for column in work.columns)
     else:
         projection = f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
-    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {_local_scan_sql(work, paths, projection)}")
+    if work.schema is not None and work.columns != ():
+        rows = _conformed_sql(connection, work, work.schema, paths)
+    else:
+        rows = _local_scan_sql(work, paths, projection)
+    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {rows}")
 
 
 def _union(tables: list[pa.Table]) -> pa.Table:

@@ -109,6 +109,8 @@ class Source:
     columns: list[str] | None
     filter_sql: str | None
     predicates: list[Predicate] = field(default_factory=list)
+    options: tuple[tuple[str, str], ...] = ()
+    """Each option of ``options_sql`` on its own: its lower-case name and its SQL."""
 
 
 @dataclass
@@ -216,6 +218,7 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
                 format=FUNCTIONS[name],
                 uris=_uris(name, path),
                 options_sql=", ".join(option.sql(DIALECT) for option in options),
+                options=tuple((_option_name(option), option.sql(DIALECT)) for option in options),
                 columns=needs[index].result(),
                 filter_sql=" AND ".join(f"({conjunct.sql(DIALECT)})" for conjunct in conjuncts) or None,
                 predicates=[predicate for conjunct in conjuncts for predicate in _predicates(conjunct)],
@@ -231,12 +234,17 @@ def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:
     partitions would be read from its path, and row numbers would restart at each split.
     """
     for option in options:
-        name = option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
+        name = _option_name(option)
         if name in _PATH_OPTIONS:
             raise QueryError(
                 f"{function} option '{name}' is not supported: data nodes read copies of splits, "
                 "not the object at its path; drop the option"
             )
+
+
+def _option_name(option: exp.Expr) -> str:
+    """A named table-function argument's lower-case name (``header = true``: header); else ''."""
+    return option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
 
 
 def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:

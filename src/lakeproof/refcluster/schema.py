@@ -1,0 +1,127 @@
+"""The columns of a source over all of its files, as DuckDB binds them, for nodes to parse splits to.
+
+A data node parses only its own splits. Left to itself it would type a header-only CSV file as
+VARCHAR columns, an empty NDJSON file as one JSON column, a file of small integers as BIGINT
+where another file of the glob needs DOUBLE, and fail to bind a column that some Parquet files of
+a ``union_by_name`` glob lack. Plain DuckDB types the whole glob at once: it sniffs several files
+and unifies what it saw. So when a source's types depend on its data (CSV or NDJSON without
+explicit ``columns``, or ``union_by_name``), the coordinator asks DuckDB itself for the source's
+columns over every listed object (``DESCRIBE``: CSV and NDJSON samples, Parquet footers), and
+every node parses its splits to exactly those columns and types (``SourceSchema``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from lakeproof.datagen.sql import sql_identifier, sql_string
+from lakeproof.duckdb_ext import s3_database
+from lakeproof.errors import LakeproofError
+from lakeproof.objectstore import S3Endpoint
+from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting
+from lakeproof.refcluster.errors import caller_errors
+from lakeproof.refcluster.model import FileInfo, Format
+from lakeproof.refcluster.sql_sources import Source
+
+DECLARED_COLUMNS = "columns"
+"""The option that declares a text source's every column and type: nothing left to sniff."""
+TYPE_OPTIONS = frozenset({"types", "dtypes", "column_types", "names", "column_names"})
+"""CSV options that name or type some columns; the source's schema already holds their effect."""
+UNION_BY_NAME = "union_by_name"
+
+
+@dataclass(frozen=True)
+class SourceSchema:
+    """A source's columns, in DuckDB's order, with DuckDB's type names, over all of its files."""
+
+    columns: tuple[tuple[str, str], ...]
+    union_by_name: bool
+
+    def columns_option(self) -> str:
+        """The ``columns = {...}`` option that makes DuckDB parse a text split to these types."""
+        pairs = ", ".join(f"{sql_string(name)}: {sql_string(kind)}" for name, kind in self.columns)
+        return f"{DECLARED_COLUMNS} = {{{pairs}}}"
+
+    def text_options(self, format: Format, options: Sequence[tuple[str, str]]) -> str:
+        """The options a node parses a text split of this source with: the query's own, and the types.
+
+        CSV under ``union_by_name`` is read by each file's own header (files order their columns
+        differently), and conformed afterwards (``conformed_sql``).
+        """
+        kept = [sql for name, sql in options if name not in TYPE_OPTIONS]
+        if format == "ndjson" or not self.union_by_name:
+            kept.append(self.columns_option())
+        return ", ".join(kept)
+
+    def conformed_sql(self, scan: str, present: Sequence[str], needed: Sequence[str] | None) -> str:
+        """SQL selecting ``needed`` columns (all when None) of the query ``scan`` (whose columns are
+        ``present``) as this schema types them.
+
+        A column the scan lacks is NULL of its type under ``union_by_name`` (DuckDB fills it so);
+        without it, the column is referenced anyway and DuckDB names it in its error.
+        """
+        have = {name.lower(): name for name in present}
+        projections = []
+        for name, kind in self._picked(needed):
+            column = have.get(name.lower())
+            if kind is None or (column is None and not self.union_by_name):
+                projections.append(sql_identifier(column or name))
+            else:
+                value = "NULL" if column is None else sql_identifier(column)
+                projections.append(f"CAST({value} AS {kind}) AS {sql_identifier(name)}")
+        return f"SELECT {', '.join(projections)} FROM ({scan})"  # noqa: S608
+
+    def empty_sql(self, needed: Sequence[str] | None) -> str:
+        """SQL of no rows with the ``needed`` columns (all when None): what a split of zero bytes holds."""
+        picked = self._picked(needed)
+        projections = [f"CAST(NULL AS {kind or 'VARCHAR'}) AS {sql_identifier(col)}" for col, kind in picked]
+        return f"SELECT {', '.join(projections)} LIMIT 0"
+
+    def _picked(self, needed: Sequence[str] | None) -> list[tuple[str, str | None]]:
+        """The ``needed`` columns (all when None) with this schema's spelling and type (None: not in it)."""
+        if needed is None:
+            return list(self.columns)
+        types = {name.lower(): (name, kind) for name, kind in self.columns}
+        return [types.get(name.lower(), (name, None)) for name in needed]
+
+
+def needs_schema(source: Source) -> bool:
+    """Whether the source's types depend on its data: text without declared columns, or union_by_name."""
+    names = {name for name, _ in source.options}
+    return UNION_BY_NAME in names or (source.format != "parquet" and DECLARED_COLUMNS not in names)
+
+
+class SchemaReader:
+    """Asks DuckDB, reading through the coordinator's own endpoint, for a source's columns."""
+
+    def __init__(self, endpoint: S3Endpoint):
+        self._database = s3_database(endpoint, file_cache=False)
+
+    def close(self) -> None:
+        """Close the DuckDB database."""
+        self._database.close()
+
+    def describe(
+        self, source: Source, files: Sequence[FileInfo], deadline: Deadline, cancelled: Cancelled
+    ) -> SourceSchema:
+        """The columns DuckDB binds for ``source`` over ``files`` (the listed objects, in order)."""
+        uris = ", ".join(sql_string(file.uri) for file in files)
+        options = f", {source.options_sql}" if source.options_sql else ""
+        union = any(name == UNION_BY_NAME and sql.lower().endswith("true") for name, sql in source.options)
+        doing = f"reading the columns of {source.uris[0]} on the coordinator"
+        connection = self._database.cursor()
+        try:
+            with interrupting(connection, deadline, doing, cancelled), caller_errors():
+                # The function and options are the analysed query's own; the URIs were listed.
+                sql = f"DESCRIBE SELECT * FROM {source.function}([{uris}]{options})"  # noqa: S608
+                rows = connection.sql(sql).fetchall()
+        except duckdb.Error as error:
+            # Not the query's fault (caller_errors let it through): storage failed DuckDB's reads.
+            first_line = next(iter(str(error).strip().splitlines()), type(error).__name__)
+            raise LakeproofError(f"failed to read the columns of {source.uris[0]}: {first_line}") from None
+        finally:
+            connection.close()
+        return SourceSchema(tuple((str(row[0]), str(row[1])) for row in rows), union)
