@@ -51,11 +51,19 @@ class ParquetOptions(SpecModel):
     compression: Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"] = "snappy"
 
 
+EmptyCsv = Literal["header_only", "zero_bytes"]
+
+
 class CsvOptions(SpecModel):
-    """How CSV files are written (quoting is fixed: RFC 4180 double quotes)."""
+    """How CSV files are written (quoting is fixed: RFC 4180 double quotes).
+
+    ``empty_files`` says how each CSV file without rows is written, repeated over those files in
+    order: its header line alone, or no byte at all (real lakes hold both).
+    """
 
     header: bool = True
     delimiter: str = ","
+    empty_files: tuple[EmptyCsv, ...] = Field(("header_only",), min_length=1)
 
     @field_validator("delimiter")
     @classmethod
@@ -244,8 +252,13 @@ class DatasetSpec(SpecModel):
     @field_validator("file_weights")
     @classmethod
     def _positive_weights(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if value is not None and not all(math.isfinite(weight) and weight > 0 for weight in value):
-            raise ValueError(f"file_weights {list(value)} must all be positive numbers, e.g. [1, 2, 5]")
+        # A weight of 0 is an empty data file in that place: empty files among typed ones.
+        if value is not None and not (
+            all(math.isfinite(weight) and weight >= 0 for weight in value) and any(value)
+        ):
+            raise ValueError(
+                f"file_weights {list(value)} must be numbers >= 0 with at least one positive, e.g. [1, 0, 5]"
+            )
         return value
 
     @field_validator("formats")

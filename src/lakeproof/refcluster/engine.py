@@ -593,7 +593,8 @@ class _Dispatch:
                 error = future.exception()
                 if isinstance(error, LakeproofError):
                     raise error
-                raise NodeFailureError(f"data node {node} failed: {type(error).__name__}: {error}")
+                # The node is alive (a lost one never reports back): its task failed, not the node.
+                raise EngineError(f"data node {node} failed its task: {type(error).__name__}: {error}")
             self._results.append(future.result())
 
     def _recover(self, node: str, items: list[tuple[_Planned, SplitGroup]], live: Mapping[str, str]) -> None:

@@ -115,7 +115,7 @@ class NodeResult:
 
 def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:
     """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types."""
-    raw = pa.concat_tables([table.table for table in tables], promote_options="permissive")
+    raw = concat_rows([table.table for table in tables])
     connection.register(f"{name}__arrow", raw)
     columns = ", ".join(
         f"CAST({_quoted(field.name)} AS {kind}) AS {_quoted(field.name)}"
@@ -124,6 +124,22 @@ def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, table
     view, arrow = _quoted(name), _quoted(f"{name}__arrow")
     # TEMP: the view belongs to this connection, not to the database other sessions share.
     connection.execute(f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM {arrow}")  # noqa: S608
+
+
+def concat_rows(tables: list[pa.Table]) -> pa.Table:
+    """The rows of ``tables`` as one table; splits whose column types disagree are the data's problem.
+
+    They disagree only when the files of a glob do and the query leaves the reader to guess
+    types: a one-line 400 naming the column, not an engine failure.
+    """
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as error:
+        first_line = next(iter(str(error).strip().splitlines()), type(error).__name__)
+        raise BadRequestError(
+            f"the files disagree on a column's type ({first_line}); declare the types "
+            "(read_csv/read_json columns = {...}) or read Parquet with union_by_name = true"
+        ) from None
 
 
 def _quoted(identifier: str) -> str:
@@ -198,7 +214,7 @@ def _union(tables: list[pa.Table]) -> pa.Table:
     if tables and tables[0].num_columns == 0:
         # DuckDB cannot scan a table without columns: stand in one all-NULL column per row.
         return pa.table({_ROW: pa.nulls(sum(table.num_rows for table in tables), pa.bool_())})
-    return pa.concat_tables(tables, promote_options="permissive")
+    return concat_rows(tables)
 
 
 @dataclass(frozen=True)

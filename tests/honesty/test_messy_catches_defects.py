@@ -1,0 +1,47 @@
+"""The messy-data areas of the query spec catalogue fail, for the right reason, on a wrong engine.
+
+``data/specs/messy_empty_files.yaml`` reads 40 CSV and NDJSON files per format, 28 of them empty
+(header-only or zero bytes), with nothing declared: the reader sniffs the types. Before it
+existed no dataset had empty files among typed ones read that way, and an engine that typed each
+split on its own (``per_split_sniffing``) passed the whole catalogue.
+"""
+
+from __future__ import annotations
+
+from .runner import run_suite
+
+SPECS = ["suites/equivalence/query_specs.robot"]
+COUNT = "Rows of typed files among empty ones are all counted"
+EVERY_ROW = "Every row of a glob with empty files"
+MISSING = "A column no file of a glob with empty files has is named in the refusal"
+
+
+def select(*names: str) -> dict[str, str]:
+    """Robot variables that make DataDriver generate only the named tests."""
+    return {"DYNAMICTESTS": "|".join(f"Query Specs.{name}" for name in names)}
+
+
+def test_the_empty_file_cases_pass_on_a_correct_engine() -> None:
+    run = run_suite(SPECS, [], variables=select(COUNT, EVERY_ROW, MISSING))
+    assert run.rc == 0, run.describe()
+    assert sorted(run.passed) == sorted([COUNT, EVERY_ROW, MISSING]), run.describe()
+
+
+def test_per_split_sniffing_fails_every_typed_read_of_the_empty_file_glob() -> None:
+    run = run_suite(SPECS, ["per_split_sniffing"], variables=select(COUNT, EVERY_ROW, MISSING))
+    # A refusal stays a refusal: the column is missing however the splits are typed.
+    assert run.passed == [MISSING], run.describe()
+    count = run.failures[COUNT]
+    # Both formats under all four strategies; the oracle (one run per format) stays right.
+    assert count.startswith(f"{COUNT}: 8 of 10 runs wrong"), count
+    # A header-only CSV file alone in a split sniffs as one text column, not the glob's columns.
+    assert 'Referenced column "grp" not found in read_csv; its columns are: column0' in count, count
+    every_row = run.failures[EVERY_ROW]
+    assert every_row.startswith(f"{EVERY_ROW}: 8 of 10 runs wrong"), every_row
+    # Splits typed apart cannot be put together: text from the empty files, integers elsewhere.
+    disagree = "the files disagree on a column's type (Unable to merge: Field id has incompatible types"
+    assert disagree in every_row, every_row
+    # The data's problem, not an engine failure or a lost node.
+    assert "HTTP 400" in every_row, every_row
+    assert "HTTP 500" not in every_row, every_row
+    assert "HTTP 503" not in every_row, every_row
