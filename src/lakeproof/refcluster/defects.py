@@ -53,6 +53,8 @@ DEFECTS: dict[str, str] = {
     "per_split_sniffing": "nodes sniff each split's columns and types on their own, not over the whole "
     "glob: a header-only CSV file reads as text columns, an empty NDJSON file as one JSON column, "
     "and a union_by_name Parquet split lacks the columns its file lacks",
+    "node_types_lost": "the coordinator merges node results as Arrow typed them: HUGEINT arrives as "
+    "DECIMAL(38,0), and other types Arrow lacks are not restored",
 }
 
 Glob = tuple[str, Format]
@@ -218,6 +220,11 @@ class Defects:
         if "coalesce_first_fit" in self:
             return numbered(_first_fit_decreasing(splits, options))
         return coalesce(splits, options)
+
+    @property
+    def restores_node_types(self) -> bool:
+        """Whether the coordinator restores DuckDB's types of node results before it merges them."""
+        return "node_types_lost" not in self
 
     def source_schema(self, schema: T) -> T | None:
         """The whole glob's schema nodes parse splits to; none if that defect is on (each split alone)."""

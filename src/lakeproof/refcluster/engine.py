@@ -446,7 +446,9 @@ class Engine:
                 index = planned_source.source.index
                 names[index] = f"__source_{index}"
                 tables = [result.tables[index] for result in results if index in result.tables]
-                register_node_tables(connection, names[index], tables)
+                register_node_tables(
+                    connection, names[index], tables, self.config.defects.restores_node_types
+                )
             sql = (
                 self.config.defects.merge_sql(analysis.merge_sql(names[0]))
                 if analysis.mode == "fragment"

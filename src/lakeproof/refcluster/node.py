@@ -113,12 +113,17 @@ class NodeResult:
     splits: list[SplitStats] = field(default_factory=list)
 
 
-def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:
-    """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types."""
+def register_node_tables(
+    connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable], restore_types: bool = True
+) -> None:
+    """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types
+    (as Arrow carried them, if ``restore_types`` is off: the defect ``node_types_lost``)."""
     raw = concat_rows([table.table for table in tables])
     connection.register(f"{name}__arrow", raw)
     columns = ", ".join(
         f"CAST({_quoted(field.name)} AS {kind}) AS {_quoted(field.name)}"
+        if restore_types
+        else _quoted(field.name)
         for field, kind in zip(raw.schema, tables[0].duckdb_types, strict=True)
     )
     view, arrow = _quoted(name), _quoted(f"{name}__arrow")
