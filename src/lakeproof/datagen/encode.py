@@ -100,7 +100,7 @@ def encode_files(
         return [
             _csv(_csv_columns(table), options, seen - 1) for table, seen in zip(tables, empties, strict=True)
         ]
-    if fmt != "ndjson" or len(tables) < 2:
+    if fmt != "ndjson" or len(tables) < 2 or any(table.schema != tables[0].schema for table in tables):
         return [encode(table, fmt, parquet=parquet, csv=csv) for table in tables]
     lines = _ndjson(pa.concat_tables(tables)).split(b"\n")
     bounds = itertools.accumulate((table.num_rows for table in tables), initial=0)

@@ -128,6 +128,39 @@ class TextOptions(SpecModel):
         return self.file_endings[file_index % len(self.file_endings)]
 
 
+Narrowed = Literal["int", "float"]
+NARROWER: dict[str, Narrowed] = {"bigint": "int", "double": "float"}
+"""The narrower type a column of each type may be written as in a drifting file."""
+
+
+class FileSchema(SpecModel):
+    """How one data file's schema drifts from the spec's: which columns, in which order, narrower.
+
+    ``columns`` lists the file's columns in their order (default: all, in spec order): a column
+    left out is missing from the file, a different order is a reordered file. ``narrow`` writes a
+    bigint column as int (32-bit) or a double column as float (32-bit) in this file, as an older
+    writer did: readers widen them.
+    """
+
+    columns: tuple[str, ...] | None = Field(None, min_length=1)
+    narrow: dict[str, Narrowed] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _no_repeated_columns(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _listed_once(value, "columns", "column")
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """``table`` with this file's columns, order and narrower types."""
+        chosen = table.select(list(self.columns)) if self.columns is not None else table
+        narrow_types = {"int": pa.int32(), "float": pa.float32()}
+        for name, narrowed in self.narrow.items():
+            position = chosen.schema.get_field_index(name)
+            if position >= 0:
+                chosen = chosen.set_column(position, name, chosen.column(name).cast(narrow_types[narrowed]))
+        return chosen
+
+
 class SizeSkew(SpecModel):
     """One data file gets `factor` times the rows of each other data file."""
 
@@ -247,7 +280,12 @@ class DatasetSpec(SpecModel):
     file_weights: tuple[float, ...] | None = Field(None, min_length=1)
     empty_files: int = Field(0, ge=0)
     text: TextOptions = TextOptions()
+    drift: tuple[FileSchema, ...] | None = Field(None, min_length=1)
     columns: tuple[ColumnSpec, ...] = Field(min_length=1)
+
+    def file_schema(self, file_index: int) -> FileSchema:
+        """How file ``file_index`` drifts (``drift`` repeats over the files, as ``file_weights`` do)."""
+        return self.drift[file_index % len(self.drift)] if self.drift else FileSchema()
 
     @field_validator("file_weights")
     @classmethod
@@ -277,6 +315,7 @@ class DatasetSpec(SpecModel):
             )
         self._check_csv_columns()
         self._check_text()
+        self._check_drift()
         for index, column in enumerate(self.columns):
             if column.generator == "sequence" and column.type == "int" and self.rows - 1 > INT32_MAX:
                 raise FieldError(
@@ -327,6 +366,26 @@ class DatasetSpec(SpecModel):
                 f"pad_column {cuts.pad_column!r} must hold no NULLs: a NULL made a string grows by more"
                 " bytes than the characters added; remove nulls from it or pad another column",
             )
+
+    def _check_drift(self) -> None:
+        types = {column.name: column.type for column in self.columns}
+        for index, file in enumerate(self.drift or ()):
+            for position, name in enumerate(file.columns or ()):
+                if name not in types:
+                    raise FieldError(
+                        ("drift", index, "columns", position),
+                        f"unknown column {name!r}; the columns are {', '.join(types)}",
+                    )
+            for name, narrowed in file.narrow.items():
+                if NARROWER.get(types.get(name, "")) != narrowed:
+                    allowed = ", ".join(
+                        f"{column}: {NARROWER[kind]}" for column, kind in types.items() if kind in NARROWER
+                    )
+                    raise FieldError(
+                        ("drift", index, "narrow", name),
+                        f"{name} cannot be written as {narrowed}; a bigint column narrows to int and a "
+                        f"double to float ({allowed or 'no such column here'})",
+                    )
 
     def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":
         """A copy with another row count or seed (e.g. the 1M-row benchmark), re-validated.

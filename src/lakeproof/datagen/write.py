@@ -30,11 +30,13 @@ def write_tables(
     csv: CsvOptions | None = None,
     seed: int | None = None,
     text: TextOptions | None = None,
+    schema: pa.Schema | None = None,
 ) -> Manifest:
     """Encode each table (one per file) in each format, store it in `sink`, and return the manifest.
 
-    ``text`` shapes the CSV and NDJSON files (`lakeproof.datagen.textlayout`); without it they
-    are written as `encode` writes them.
+    The manifest lists the columns of ``schema`` (default: the first table's; the whole dataset's
+    when files drift from it). ``text`` shapes the CSV and NDJSON files
+    (`lakeproof.datagen.textlayout`); without it they are written as `encode` writes them.
     """
     if not tables:
         raise ValueError(f"dataset {dataset!r} has no tables to write; pass at least one (it may be empty)")
@@ -54,7 +56,7 @@ def write_tables(
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
             key = object_key(dataset, fmt, index)
             objects.append(_store(sink, key, fmt, table.num_rows, body, layouts[index]))
-    schema = tables[0].schema
+    schema = schema or tables[0].schema
     return Manifest(
         dataset=dataset,
         seed=seed,
@@ -69,10 +71,12 @@ def write_tables(
 
 def write_dataset(spec: DatasetSpec, sink: Sink) -> Manifest:
     """Generate `spec` and write every file in every format of the spec to `sink`."""
+    generated = generate_tables(spec)
     return write_tables(
         spec.name,
-        generate_tables(spec),
+        [spec.file_schema(index).apply(table) for index, table in enumerate(generated)],
         sink,
+        schema=generated[0].schema,
         formats=spec.formats,
         parquet=spec.parquet,
         csv=spec.csv,
@@ -89,7 +93,9 @@ def write_file(spec: DatasetSpec, index: int, sink: Sink, *, rows: int, seed: in
     follow the spec's columns as a whole dataset of ``rows`` rows would (a sequence column counts
     from 0 again); text files are written plainly, without the spec's text options.
     """
-    table = pa.concat_tables(generate_tables(spec.with_changes(rows=rows, seed=seed)))
+    table = spec.file_schema(index).apply(
+        pa.concat_tables(generate_tables(spec.with_changes(rows=rows, seed=seed)))
+    )
     return [
         _store(
             sink,

@@ -21,6 +21,7 @@ from lakeproof.compare import Answer, CompareOptions, answer_from_json
 from lakeproof.datagen import Format
 from lakeproof.datagen.manifest import ScanColumns
 from lakeproof.refcluster.pragma import Pragma as EnginePragma
+from lakeproof.refcluster.sql_sources import function_arguments
 from lakeproof.specfile import FieldError, SpecModel, first_problem, reject_duplicate_names, unknown_name
 
 SCAN = "{scan}"
@@ -186,8 +187,9 @@ class ScanSpec(SpecModel):
             call = sqlglot.parse_one(f"SELECT * FROM read_csv('x', {value})", dialect="duckdb")  # noqa: S608
         except sqlglot.errors.ParseError:
             call = None
-        function = call.find(exp.Table) if call is not None else None
-        arguments = list(function.this.expressions)[1:] if function is not None else []
+        table = call.find(exp.Table) if call is not None else None
+        function = table.this if table is not None else None
+        arguments = function_arguments(function)[1:] if isinstance(function, exp.Func) else []
         if not arguments or not all(isinstance(item, exp.EQ | exp.PropertyEQ) for item in arguments):
             raise ValueError(
                 f"options {value!r} must be table-function options written name = value and separated "

@@ -56,7 +56,7 @@ from lakeproof.refcluster.node import (
 )
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
-from lakeproof.refcluster.schema import SchemaReader, SourceSchema, needs_schema
+from lakeproof.refcluster.schema import SchemaReader, SourceSchema, check_first_file_columns, needs_schema
 from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
@@ -353,12 +353,31 @@ class Engine:
                     groups,
                     {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
                     _parquet_schema(source, files, reader),
-                    self._schemas.describe(source, files, deadline, cancelled)
-                    if needs_schema(source)
-                    else None,
+                    self._source_schema(source, files, reader, deadline, cancelled),
                 )
             )
         return planned
+
+    def _source_schema(
+        self,
+        source: Source,
+        files: list[FileInfo],
+        reader: ObjectReader,
+        deadline: Deadline,
+        cancelled: Cancelled,
+    ) -> SourceSchema | None:
+        """The source's columns over all its files when they depend on the data (see ``schema``)."""
+        file_columns = [
+            frozenset(name.lower() for name in reader.footers[file.uri].schema.to_arrow_schema().names)
+            for file in files
+            if source.format == "parquet" and file.uri in reader.footers
+        ]
+        if not needs_schema(source, file_columns):
+            return None
+        schema = self._schemas.describe(source, files, deadline, cancelled)
+        if len(file_columns) == len(files) and source.format == "parquet":
+            check_first_file_columns(source, schema, files, file_columns)
+        return schema
 
     # -- execution ---------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from lakeproof.duckdb_ext import s3_database
 from lakeproof.errors import LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting
-from lakeproof.refcluster.errors import caller_errors
+from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import FileInfo, Format
 from lakeproof.refcluster.sql_sources import Source
 
@@ -88,10 +88,39 @@ class SourceSchema:
         return [types.get(name.lower(), (name, None)) for name in needed]
 
 
-def needs_schema(source: Source) -> bool:
-    """Whether the source's types depend on its data: text without declared columns, or union_by_name."""
+def needs_schema(source: Source, file_schemas: Sequence[frozenset[str]] = ()) -> bool:
+    """Whether the source's types depend on its data: text without declared columns, union_by_name,
+    or Parquet files whose columns (``file_schemas``, from their footers) differ."""
     names = {name for name, _ in source.options}
-    return UNION_BY_NAME in names or (source.format != "parquet" and DECLARED_COLUMNS not in names)
+    if source.format == "parquet":
+        return UNION_BY_NAME in names or len(set(file_schemas)) > 1
+    return UNION_BY_NAME in names or DECLARED_COLUMNS not in names
+
+
+def check_first_file_columns(
+    source: Source, schema: SourceSchema, files: Sequence[FileInfo], file_columns: Sequence[frozenset[str]]
+) -> None:
+    """BadRequestError, as DuckDB refuses it, for a needed column a Parquet file of the glob lacks.
+
+    Without ``union_by_name`` DuckDB binds the first file's columns and refuses to read a later
+    file without one the query needs; a column only later files have is unknown. A node reading
+    only some files cannot see either, so the coordinator checks before any split is read.
+    """
+    if schema.union_by_name:
+        return
+    known = {name.lower(): name for name, _ in schema.columns}
+    needed = [column.lower() for column in source.columns] if source.columns is not None else list(known)
+    if unknown := [column for column in needed if column not in known]:
+        raise BadRequestError(
+            f'Binder Error: Referenced column "{unknown[0]}" not found in {source.function}; its columns '
+            f"(the first file's) are: {', '.join(known.values())}; read with union_by_name = true"
+        )
+    for file, columns in zip(files, file_columns, strict=True):
+        if missing := [known[column] for column in needed if column not in columns]:
+            raise BadRequestError(
+                f'Invalid Input Error: schema mismatch in glob: column "{missing[0]}" of the first file '
+                f"{files[0].uri} is not in {file.uri}; read with union_by_name = true to fill it with NULLs"
+            )
 
 
 class SchemaReader:

@@ -180,7 +180,8 @@ def function_name(function: exp.Func) -> str:
     return function.name.lower() if isinstance(function, exp.Anonymous) else function.sql_name().lower()
 
 
-def _arguments(function: exp.Func) -> list[exp.Expr]:
+def function_arguments(function: exp.Func) -> list[exp.Expr]:
+    """A function call's arguments in order, whether or not sqlglot has a class for it."""
     if isinstance(function, exp.Anonymous):
         return list(function.expressions)
     first = function.args.get("this")
@@ -208,7 +209,7 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
         function = table.this
         assert isinstance(function, exp.Func)
         name = function_name(function)
-        path, *options = _arguments(function)
+        path, *options = function_arguments(function)
         _refuse_path_options(name, options)
         conjuncts = _pushable_conjuncts(table, index, resolver)
         sources.append(
