@@ -6,6 +6,7 @@ the test), asks the engine and plain DuckDB (the oracle) the same query, and com
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from typing import Any
@@ -146,3 +147,56 @@ def test_timestamp_with_time_zone_answers(lab: Lab, client: CoordinatorClient) -
     _assert_equals_oracle(lab, client, sql, {})
     answer = client.query(sql, {})
     assert answer["values"] == [["2024-01-02T01:30:00+00:00", ["2024-01-02T00:00:00+00:00"]]]
+
+
+def _ndjson_lines(first: int, count: int) -> bytes:
+    return "".join(
+        f'{{"id": {i}, "name": "n{i % 7}", "v": {i / 4}}}\n' for i in range(first, first + count)
+    ).encode()
+
+
+def _csv_lines(first: int, count: int) -> bytes:
+    return _csv([f"{i},n{i % 7},{i / 4},2024-01-{1 + i % 28:02d}" for i in range(first, first + count)])
+
+
+COMPRESSED = {
+    # Each file far larger than a split of 1024 bytes once decompressed.
+    "part-0.csv.gz": gzip.compress(_csv_lines(0, 400), mtime=0),
+    "part-1.csv.zst": pa.compress(_csv_lines(400, 300), "zstd", asbytes=True),
+    "part-2.csv": _csv_lines(700, 300),
+    "part-0.ndjson.gz": gzip.compress(_ndjson_lines(0, 400), mtime=0),
+    "part-1.ndjson.zst": pa.compress(_ndjson_lines(400, 300), "zstd", asbytes=True),
+    "part-2.ndjson": _ndjson_lines(700, 300),
+}
+
+
+@pytest.mark.parametrize(("function", "pattern"), [("read_csv", "*.csv*"), ("read_json", "*.ndjson*")])
+def test_compressed_text_files_are_one_split_each(
+    lab: Lab, client: CoordinatorClient, function: str, pattern: str
+) -> None:
+    glob = _put(lab, "compressed", COMPRESSED)
+    scan = f"{function}('{glob}/{pattern}')"
+    sql = f"SELECT name, count(*) AS n, sum(id) AS ids, max(id) AS last FROM {scan} GROUP BY name"
+    pragma = {"target_split_size": 1024, "split_csv": True}
+    _assert_equals_oracle(lab, client, sql, pragma)
+    splits = client.query(sql, pragma)["profile"]["splits"]
+    compressed = [split for split in splits if split["uri"].endswith((".gz", ".zst"))]
+    assert [(split["offset"], split["length"]) for split in compressed] == [
+        (0, split["size"]) for split in compressed
+    ]
+    assert len(compressed) == 2
+    assert len(splits) > 3  # the plain file is cut into ranges
+
+
+def test_the_compression_option_makes_every_file_one_split(lab: Lab, client: CoordinatorClient) -> None:
+    glob = _put(
+        lab,
+        "named-compression",
+        {f"part-{i}.csv": gzip.compress(_csv_lines(i * 300, 300), mtime=0) for i in range(3)},
+    )
+    sql = f"SELECT count(*) AS n, sum(id) AS ids FROM read_csv('{glob}/*.csv', compression = 'gzip')"
+    pragma = {"target_split_size": 1024, "split_csv": True}
+    _assert_equals_oracle(lab, client, sql, pragma)
+    answer = client.query(sql, pragma)
+    assert answer["values"] == [[900, 900 * 899 // 2]]
+    assert len(answer["profile"]["splits"]) == 3

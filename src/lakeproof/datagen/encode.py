@@ -93,6 +93,9 @@ def encode_files(
     NDJSON is encoded once for all tables and cut at line ends (one row is one line), because
     each DuckDB encoding costs a connection: a thousand tiny files would take half a minute.
     """
+    if fmt == "parquet":
+        codecs = parquet or ParquetOptions()
+        return [_parquet(table, codecs, index) for index, table in enumerate(tables)]
     if fmt == "csv":
         # Each CSV file without rows is written the next way of ``empty_files``, in turn.
         options = csv or CsvOptions()
@@ -107,13 +110,13 @@ def encode_files(
     return [b"".join(line + b"\n" for line in lines[start:end]) for start, end in itertools.pairwise(bounds)]
 
 
-def _parquet(table: pa.Table, options: ParquetOptions) -> bytes:
+def _parquet(table: pa.Table, options: ParquetOptions, file_index: int = 0) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(
         table,
         sink,
         row_group_size=options.row_group_rows,
-        compression=options.compression,
+        compression=options.codec(file_index),
         use_dictionary=True,
         write_statistics=True,
     )

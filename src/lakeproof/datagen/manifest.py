@@ -92,7 +92,9 @@ class Manifest(_Record):
 
     def glob(self, fmt: Format) -> str:
         """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
-        return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}"
+        # Compressed files end in .gz or .zst after the format's extension.
+        compressed = any(not obj.key.endswith(f".{EXTENSIONS[fmt]}") for obj in self.objects_of(fmt))
+        return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}{'*' if compressed else ''}"
 
     def duckdb_scan(
         self, fmt: Format, source: str | None = None, columns: ScanColumns = "declared", options: str = ""

@@ -43,12 +43,31 @@ def _listed_once(values: tuple[_Named, ...], field: str, item: str) -> tuple[_Na
     return values
 
 
+ParquetCodec = Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"]
+ParquetCodecs = ParquetCodec | tuple[ParquetCodec, ...]
+
+
 class ParquetOptions(SpecModel):
     """How Parquet files are written."""
 
     # Row groups are the unit of Parquet splits, so tests choose their size.
     row_group_rows: int = Field(100_000, ge=1)
-    compression: Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"] = "snappy"
+    # One codec, or several repeated over the files in order (as real lakes mix writers).
+    compression: ParquetCodec | tuple[ParquetCodec, ...] = "snappy"
+
+    @field_validator("compression")
+    @classmethod
+    def _some_codec(
+        cls, value: ParquetCodec | tuple[ParquetCodec, ...]
+    ) -> ParquetCodec | tuple[ParquetCodec, ...]:
+        if isinstance(value, tuple) and not value:
+            raise ValueError("compression lists no codec; give one, e.g. snappy, or a list of them")
+        return value
+
+    def codec(self, file_index: int) -> ParquetCodec:
+        """The codec file ``file_index`` is written with."""
+        codecs = self.compression if isinstance(self.compression, tuple) else (self.compression,)
+        return codecs[file_index % len(codecs)]
 
 
 EmptyCsv = Literal["header_only", "zero_bytes"]
@@ -107,17 +126,26 @@ class CutPlan(SpecModel):
         return _listed_once(value, "kinds", "kind")
 
 
-class TextOptions(SpecModel):
-    """How CSV and NDJSON files end their lines and themselves, and where split cuts land.
+TextCompression = Literal["none", "gzip", "zstd"]
 
-    ``line_endings`` and ``file_endings`` repeat over the data files in order, as
+
+class TextOptions(SpecModel):
+    """How CSV and NDJSON files end their lines and themselves, how they are compressed, and
+    where split cuts land.
+
+    ``line_endings``, ``file_endings`` and ``compression`` repeat over the data files in order, as
     ``file_weights`` do, so two line endings and three file endings over six files give every
     combination once.
     """
 
     line_endings: tuple[LineEnding, ...] = Field(("lf",), min_length=1)
     file_endings: tuple[FileEnding, ...] = Field(("newline",), min_length=1)
+    compression: tuple[TextCompression, ...] = Field(("none",), min_length=1)
     cuts: CutPlan | None = None
+
+    def compression_of(self, file_index: int) -> TextCompression:
+        """How data file ``file_index`` is compressed (its key then ends in .gz or .zst)."""
+        return self.compression[file_index % len(self.compression)]
 
     def line_ending(self, file_index: int) -> LineEnding:
         """The line ending of data file ``file_index``."""
@@ -350,6 +378,11 @@ class DatasetSpec(SpecModel):
                 ("text",), "text options shape CSV and NDJSON files; add csv or ndjson to formats"
             )
         cuts = self.text.cuts
+        if cuts is not None and self.text.compression != ("none",):
+            raise FieldError(
+                ("text", "compression"),
+                "a compressed file is read whole, so cuts in it mean nothing; remove cuts or compression",
+            )
         if cuts is None:
             return
         pads = {column.name: column for column in self.columns}

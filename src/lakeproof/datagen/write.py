@@ -1,5 +1,6 @@
 """Write tables as objects of each format to a sink, and describe them in a manifest."""
 
+import gzip
 import hashlib
 import itertools
 from collections.abc import Sequence
@@ -10,7 +11,14 @@ from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode, encode_fil
 from lakeproof.datagen.generate import generate_tables
 from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo, TextLayout
 from lakeproof.datagen.sinks import Sink
-from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions, TextOptions
+from lakeproof.datagen.spec import (
+    CsvOptions,
+    DatasetSpec,
+    Format,
+    ParquetOptions,
+    TextCompression,
+    TextOptions,
+)
 from lakeproof.datagen.textlayout import TEXT_FORMATS, lay_out_text
 from lakeproof.datagen.types import duckdb_type, type_name
 
@@ -54,8 +62,9 @@ def write_tables(
             bodies = [body for body, _ in shaped]
             layouts = [layout for _, layout in shaped]
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
-            key = object_key(dataset, fmt, index)
-            objects.append(_store(sink, key, fmt, table.num_rows, body, layouts[index]))
+            codec = text.compression_of(index) if text is not None and fmt in TEXT_FORMATS else "none"
+            key = object_key(dataset, fmt, index) + COMPRESSED_SUFFIXES[codec]
+            objects.append(_store(sink, key, fmt, table.num_rows, compressed(body, codec), layouts[index]))
     schema = schema or tables[0].schema
     return Manifest(
         dataset=dataset,
@@ -116,6 +125,18 @@ def free_file_index(manifest: Manifest) -> int:
         for index in itertools.count()
         if all(object_key(manifest.dataset, fmt, index) not in keys for fmt in manifest.formats)
     )
+
+
+COMPRESSED_SUFFIXES: dict[TextCompression, str] = {"none": "", "gzip": ".gz", "zstd": ".zst"}
+
+
+def compressed(body: bytes, codec: TextCompression) -> bytes:
+    """``body`` compressed with ``codec``, the same bytes every time (gzip records no time)."""
+    if codec == "gzip":
+        return gzip.compress(body, mtime=0)
+    if codec == "zstd":
+        return bytes(pa.compress(body, "zstd", asbytes=True))
+    return body
 
 
 def _store(

@@ -21,7 +21,7 @@ from sqlglot import exp
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
 from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
-from lakeproof.refcluster.splits import SplitOptions
+from lakeproof.refcluster.splits import SplitOptions, compression_suffix
 from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment, assign
 
@@ -55,6 +55,8 @@ DEFECTS: dict[str, str] = {
     "and a union_by_name Parquet split lacks the columns its file lacks",
     "node_types_lost": "the coordinator merges node results as Arrow typed them: HUGEINT arrives as "
     "DECIMAL(38,0), and other types Arrow lacks are not restored",
+    "compression_suffix_lost": "a node's copy of a compressed text split drops the .gz or .zst ending "
+    "that tells DuckDB to decompress it",
 }
 
 Glob = tuple[str, Format]
@@ -220,6 +222,10 @@ class Defects:
         if "coalesce_first_fit" in self:
             return numbered(_first_fit_decreasing(splits, options))
         return coalesce(splits, options)
+
+    def copy_suffix(self, uri: str) -> str:
+        """The compression ending a node's local copy of ``uri`` keeps: none if that defect is on."""
+        return "" if "compression_suffix_lost" in self else compression_suffix(uri)
 
     @property
     def restores_node_types(self) -> bool:

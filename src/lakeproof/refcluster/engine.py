@@ -57,7 +57,7 @@ from lakeproof.refcluster.node import (
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
 from lakeproof.refcluster.schema import SchemaReader, SourceSchema, check_first_file_columns, needs_schema
-from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
+from lakeproof.refcluster.splits import RowGroupInfo, compression_suffix, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
 from lakeproof.refcluster.strategies import Assignment
@@ -321,7 +321,15 @@ class Engine:
             )
         )
         csv = (
-            [file for file in every_file if file.format == "csv" and file.size > 0]
+            list(
+                {
+                    file.uri: file
+                    for source in analysis.sources
+                    if source.format == "csv" and not source.compressed
+                    for file in files_of[source.index]
+                    if file.size > 0 and not compression_suffix(file.uri)
+                }.values()
+            )
             if pragma.split_csv
             else []
         )
@@ -338,7 +346,9 @@ class Engine:
             files = files_of[source.index]
             splits = [
                 dataclasses.replace(split, id=next_split + index)
-                for index, split in enumerate(plan_splits(files, row_groups, headers, pragma.split_options))
+                for index, split in enumerate(
+                    plan_splits(files, row_groups, headers, pragma.split_options, source.compressed)
+                )
             ]
             next_split += len(splits)
             groups = [

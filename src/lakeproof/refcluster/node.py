@@ -248,7 +248,8 @@ class _Fetch:
             cancelled=self.cancelled,
             activity=activity,
         )
-        path = self.scratch / f"split-{split.id}.{self.work.format}"
+        # The object's compression ending stays: it is what tells DuckDB to decompress the copy.
+        path = self.scratch / f"split-{split.id}.{self.work.format}{self.task.defects.copy_suffix(split.uri)}"
         if self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
@@ -291,7 +292,8 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
                 fetch = _Fetch(task, work, Path(scratch), dict(work.footers), {}, cancelled)
                 paths = _fetch_all(fetch, list(zip(work.splits, stats, strict=True)))
                 doing = f"running the query over its splits on {task.node}"
-                with interrupting(connection, task.deadline, doing, cancelled), caller_errors():
+                copies = {str(path): split.uri for split, path in zip(work.splits, paths, strict=True)}
+                with interrupting(connection, task.deadline, doing, cancelled), caller_errors(copies):
                     result.tables[work.source] = _run_work(connection, work, paths, stats)
     finally:
         connection.close()

@@ -148,8 +148,11 @@ class SchemaReader:
                 sql = f"DESCRIBE SELECT * FROM {source.function}([{uris}]{options})"  # noqa: S608
                 rows = connection.sql(sql).fetchall()
         except duckdb.Error as error:
-            # Not the query's fault (caller_errors let it through): storage failed DuckDB's reads.
             first_line = next(iter(str(error).strip().splitlines()), type(error).__name__)
+            if isinstance(error, duckdb.IOException) and not isinstance(error, duckdb.HTTPException):
+                # DuckDB read the bytes but cannot parse them (not gzip, not Parquet): the data is at fault.
+                raise BadRequestError(first_line) from None
+            # Storage failed DuckDB's reads (the query's own mistakes were raised by caller_errors).
             raise LakeproofError(f"failed to read the columns of {source.uris[0]}: {first_line}") from None
         finally:
             connection.close()

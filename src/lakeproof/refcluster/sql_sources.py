@@ -111,6 +111,8 @@ class Source:
     predicates: list[Predicate] = field(default_factory=list)
     options: tuple[tuple[str, str], ...] = ()
     """Each option of ``options_sql`` on its own: its lower-case name and its SQL."""
+    compressed: bool = False
+    """The call names a ``compression`` (other than auto or none): every file is compressed."""
 
 
 @dataclass
@@ -220,6 +222,7 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
                 uris=_uris(name, path),
                 options_sql=", ".join(option.sql(DIALECT) for option in options),
                 options=tuple((_option_name(option), option.sql(DIALECT)) for option in options),
+                compressed=any(_names_compression(option) for option in options),
                 columns=needs[index].result(),
                 filter_sql=" AND ".join(f"({conjunct.sql(DIALECT)})" for conjunct in conjuncts) or None,
                 predicates=[predicate for conjunct in conjuncts for predicate in _predicates(conjunct)],
@@ -246,6 +249,13 @@ def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:
 def _option_name(option: exp.Expr) -> str:
     """A named table-function argument's lower-case name (``header = true``: header); else ''."""
     return option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
+
+
+def _names_compression(option: exp.Expr) -> bool:
+    """Whether ``option`` is ``compression = '<codec>'`` with a codec, not auto or none."""
+    if _option_name(option) != "compression" or not isinstance(option.expression, exp.Literal):
+        return False
+    return option.expression.name.lower() not in {"auto", "none", ""}
 
 
 def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:
