@@ -200,3 +200,48 @@ def test_the_compression_option_makes_every_file_one_split(lab: Lab, client: Coo
     answer = client.query(sql, pragma)
     assert answer["values"] == [[900, 900 * 899 // 2]]
     assert len(answer["profile"]["splits"]) == 3
+
+
+def _partitioned(lab: Lab) -> str:
+    """Parquet and CSV objects under Hive-style keys: year=YYYY/month=MM, ten rows per file."""
+    files: dict[str, bytes] = {}
+    for year, month in [(2023, "11"), (2023, "12"), (2024, "01"), (2024, "02")]:
+        ids = list(range(year * 100 + int(month), year * 100 + int(month) + 10))
+        table = pa.table({"id": ids, "v": [float(i) / 3 for i in ids]})
+        files[f"year={year}/month={month}/part-0.parquet"] = _parquet(table)
+        files[f"year={year}/month={month}/part-0.csv"] = "".join(
+            f"{row}\n" for row in ["id,v", *(f"{i},{i / 3}" for i in ids)]
+        ).encode()
+    return _put(lab, "hive", files)
+
+
+@pytest.mark.parametrize("function", ["read_parquet", "read_csv"])
+@pytest.mark.parametrize("option", ["", ", hive_partitioning = true"])
+def test_hive_partition_values_come_from_the_key(
+    lab: Lab, client: CoordinatorClient, function: str, option: str
+) -> None:
+    glob = _partitioned(lab)
+    extension = "parquet" if function == "read_parquet" else "csv"
+    scan = f"{function}('{glob}/*/*/*.{extension}'{option})"
+    for sql in (
+        f"SELECT * FROM {scan}",
+        f"SELECT year, month, count(*) AS n, sum(v) AS v FROM {scan} GROUP BY year, month",
+        f"SELECT id, month FROM {scan} WHERE year = 2024 AND id % 2 = 0",
+    ):
+        _assert_equals_oracle(lab, client, sql, {})
+
+
+def test_a_filter_on_partition_columns_reads_only_matching_files(lab: Lab, client: CoordinatorClient) -> None:
+    glob = _partitioned(lab)
+    scan = f"read_parquet('{glob}/*/*/*.parquet')"
+    everything = client.query(f"SELECT sum(v) AS v FROM {scan}", {})["profile"]["splits"]
+    pruned = client.query(f"SELECT sum(v) AS v FROM {scan} WHERE year = 2024 AND month <> '01'", {})
+    assert [split["uri"].rsplit("/", 3)[1:3] for split in pruned["profile"]["splits"]] == [
+        ["year=2024", "month=02"]
+    ]
+    assert len(everything) == 4
+    read = sum(split["bytes"] for split in pruned["profile"]["splits"])
+    assert 0 < read < sum(split["bytes"] for split in everything) / 3
+    _assert_equals_oracle(
+        lab, client, f"SELECT sum(v) AS v FROM {scan} WHERE year = 2024 AND month <> '01'", {}
+    )

@@ -56,7 +56,14 @@ from lakeproof.refcluster.node import (
 )
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
-from lakeproof.refcluster.schema import SchemaReader, SourceSchema, check_first_file_columns, needs_schema
+from lakeproof.refcluster.schema import (
+    SchemaReader,
+    SourceSchema,
+    check_first_file_columns,
+    is_partitioned,
+    needs_schema,
+    partition_pruned,
+)
 from lakeproof.refcluster.splits import RowGroupInfo, compression_suffix, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
@@ -311,6 +318,15 @@ class Engine:
         for source in analysis.sources:
             if not files_of[source.index]:
                 raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
+        # Partition columns are typed by DuckDB first: a filter on them drops whole files before
+        # any footer or header of theirs is read.
+        partitioned = {
+            source.index: self._schemas.describe(source, files_of[source.index], deadline, cancelled)
+            for source in analysis.sources
+            if is_partitioned(source, files_of[source.index])
+        }
+        for index, schema in partitioned.items():
+            files_of[index] = partition_pruned(analysis.sources[index], schema, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
         parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
@@ -363,7 +379,8 @@ class Engine:
                     groups,
                     {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
                     _parquet_schema(source, files, reader),
-                    self._source_schema(source, files, reader, deadline, cancelled),
+                    partitioned.get(source.index)
+                    or self._source_schema(source, files, reader, deadline, cancelled),
                 )
             )
         return planned
@@ -382,7 +399,7 @@ class Engine:
             for file in files
             if source.format == "parquet" and file.uri in reader.footers
         ]
-        if not needs_schema(source, file_columns):
+        if not needs_schema(source, files, file_columns):
             return None
         schema = self._schemas.describe(source, files, deadline, cancelled)
         if len(file_columns) == len(files) and source.format == "parquet":
@@ -498,11 +515,12 @@ class Engine:
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
             schema = self.config.defects.source_schema(planned_source.column_types)
-            options_sql = (
-                schema.text_options(source.format, source.options)
-                if schema is not None and source.format != "parquet"
-                else source.options_sql
-            )
+            if schema is None:
+                options_sql = source.options_sql
+            elif source.format == "parquet":
+                options_sql = ", ".join(sql for _, sql in schema.node_options(source.options))
+            else:
+                options_sql = schema.text_options(source.format, source.options)
             splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
             node_sql = (
                 analysis.fragment_sql("__splits")

@@ -161,7 +161,9 @@ def _local_scan_sql(work: ScanWork, paths: list[Path], projection: str) -> str:
     return f"SELECT {projection} FROM {work.function}([{files}]{options})"  # noqa: S608
 
 
-def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, path: Path) -> pa.Table:
+def _text_split_table(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, split: Split, path: Path
+) -> pa.Table:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
     if work.schema is None:
@@ -170,14 +172,25 @@ def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, pat
     if path.stat().st_size == 0:
         # Nothing to sniff a dialect in (DuckDB refuses to): no rows, of the source's columns.
         return connection.sql(work.schema.empty_sql(work.columns)).to_arrow_table()
-    return connection.sql(_conformed_sql(connection, work, work.schema, [path])).to_arrow_table()
+    return connection.sql(_conformed_sql(connection, work, work.schema, [(split, path)])).to_arrow_table()
 
 
 def _conformed_sql(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, schema: SourceSchema, paths: list[Path]
+    connection: duckdb.DuckDBPyConnection,
+    work: ScanWork,
+    schema: SourceSchema,
+    copies: list[tuple[Split, Path]],
 ) -> str:
-    """SQL of the needed columns of the local files, typed as the source's ``schema`` says."""
-    scan = _local_scan_sql(work, paths, "*")
+    """SQL of the needed columns of the local copies, typed as the source's ``schema`` says;
+    Hive partition columns hold the values of each copy's object key."""
+    if schema.partitions:
+        # The literals are quoted by the schema; the scans are our own local copies.
+        scan = " UNION ALL BY NAME ".join(
+            f"SELECT *, {schema.partition_literals(split.uri)} FROM ({_local_scan_sql(work, [path], '*')})"  # noqa: S608
+            for split, path in copies
+        )
+    else:
+        scan = _local_scan_sql(work, [path for _, path in copies], "*")
     return schema.conformed_sql(scan, connection.sql(scan).columns, work.columns)
 
 
@@ -208,7 +221,7 @@ def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, 
     else:
         projection = f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
     if work.schema is not None and work.columns != ():
-        rows = _conformed_sql(connection, work, work.schema, paths)
+        rows = _conformed_sql(connection, work, work.schema, list(zip(work.splits, paths, strict=True)))
     else:
         rows = _local_scan_sql(work, paths, projection)
     connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {rows}")
@@ -308,7 +321,10 @@ def _run_work(
     if work.format == "parquet":
         _load_parquet_copies(connection, work, paths)
     else:
-        tables = [_text_split_table(connection, work, path) for path in paths]
+        tables = [
+            _text_split_table(connection, work, split, path)
+            for split, path in zip(work.splits, paths, strict=True)
+        ]
         for split_stats, table in zip(stats, tables, strict=True):
             split_stats.rows = table.num_rows
         connection.register(SPLITS_TABLE, _union(tables))

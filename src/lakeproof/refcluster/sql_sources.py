@@ -68,7 +68,7 @@ A query reads s3:// data through read_parquet, read_csv and read_json only: othe
 functions are refused as unknown tables anyway, these get a reason of their own, and the scalar
 ones here (settings, secrets, environment) are refused wherever they appear.
 """
-_PATH_OPTIONS = {"filename", "file_row_number", "hive_partitioning", "hive_types", "hive_types_autocast"}
+_PATH_OPTIONS = {"filename", "file_row_number"}
 _VOLATILE = {"random", "rand", "uuid", "gen_random_uuid", "nextval", "currval", "setseed"}
 # Joins after which a filter on one side changes which rows the other side meets.
 _ORDER_SENSITIVE_JOINS = {"ASOF", "POSITIONAL"}
@@ -234,8 +234,9 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
 def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:
     """QueryError for an option whose values come from the file's path or position in it.
 
-    Nodes parse local copies of their splits, so ``filename`` would name a scratch file, hive
-    partitions would be read from its path, and row numbers would restart at each split.
+    Nodes parse local copies of their splits, so ``filename`` would name a scratch file and row
+    numbers would restart at each split. (Hive partition values come from the object's key, which
+    every split carries: see ``schema``.)
     """
     for option in options:
         name = _option_name(option)
