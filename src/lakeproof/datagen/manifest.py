@@ -92,9 +92,13 @@ class Manifest(_Record):
 
     def glob(self, fmt: Format) -> str:
         """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
-        # Compressed files end in .gz or .zst after the format's extension.
-        compressed = any(not obj.key.endswith(f".{EXTENSIONS[fmt]}") for obj in self.objects_of(fmt))
-        return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}{'*' if compressed else ''}"
+        # Compressed files end in .gz or .zst after the format's extension; partitioned ones lie in
+        # one folder per partition key.
+        objects = self.objects_of(fmt)
+        compressed = any(not obj.key.endswith(f".{EXTENSIONS[fmt]}") for obj in objects)
+        depth = max((obj.key.count("/") - 2 for obj in objects), default=0)
+        folders = "*/" * depth
+        return f"{self.base_uri}/{self.dataset}/{fmt}/{folders}*.{EXTENSIONS[fmt]}{'*' if compressed else ''}"
 
     def duckdb_scan(
         self, fmt: Format, source: str | None = None, columns: ScanColumns = "declared", options: str = ""

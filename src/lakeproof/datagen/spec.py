@@ -309,7 +309,18 @@ class DatasetSpec(SpecModel):
     empty_files: int = Field(0, ge=0)
     text: TextOptions = TextOptions()
     drift: tuple[FileSchema, ...] | None = Field(None, min_length=1)
+    partitions: tuple[dict[str, str | int], ...] | None = Field(None, min_length=1)
     columns: tuple[ColumnSpec, ...] = Field(min_length=1)
+
+    def partition_folders(self, file_index: int) -> str:
+        """The Hive-style folders of file ``file_index``'s key (``year=2024/month=01/``), or ''.
+
+        ``partitions`` repeat over the files in order, as ``file_weights`` do.
+        """
+        if not self.partitions:
+            return ""
+        values = self.partitions[file_index % len(self.partitions)]
+        return "".join(f"{key}={value}/" for key, value in values.items())
 
     def file_schema(self, file_index: int) -> FileSchema:
         """How file ``file_index`` drifts (``drift`` repeats over the files, as ``file_weights`` do)."""
@@ -344,6 +355,7 @@ class DatasetSpec(SpecModel):
         self._check_csv_columns()
         self._check_text()
         self._check_drift()
+        self._check_partitions()
         for index, column in enumerate(self.columns):
             if column.generator == "sequence" and column.type == "int" and self.rows - 1 > INT32_MAX:
                 raise FieldError(
@@ -418,6 +430,28 @@ class DatasetSpec(SpecModel):
                         ("drift", index, "narrow", name),
                         f"{name} cannot be written as {narrowed}; a bigint column narrows to int and a "
                         f"double to float ({allowed or 'no such column here'})",
+                    )
+
+    def _check_partitions(self) -> None:
+        for index, values in enumerate(self.partitions or ()):
+            keys = list(values)
+            first = list((self.partitions or ({},))[0])
+            if keys != first:
+                raise FieldError(
+                    ("partitions", index),
+                    f"partition keys {keys} differ from the first entry's {first}; "
+                    "give every file the same keys",
+                )
+            for key, value in values.items():
+                if not IDENTIFIER.match(key) or key in {column.name for column in self.columns}:
+                    raise FieldError(
+                        ("partitions", index, key),
+                        f"partition key {key!r} must be an identifier that is not a column "
+                        "(the key holds its value)",
+                    )
+                if "/" in str(value) or not str(value):
+                    raise FieldError(
+                        ("partitions", index, key), f"partition value {value!r} must be text without '/'"
                     )
 
     def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":
