@@ -13,6 +13,9 @@ whose integers are wider than the first file's.
 ones; a node copy that loses the ending (``compression_suffix_lost``) hands DuckDB compressed
 bytes as text.
 
+``data/specs/messy_hive.yaml`` reads objects under year=/month= keys; nodes that read their
+copies as plain files (``hive_keys_ignored``) lose the partition columns.
+
 ``data/specs/messy_types.yaml`` makes TIMESTAMPTZ, TIME, INTERVAL, UUID, BLOB, HUGEINT,
 DECIMAL(38,x), maps and nested values in the query; an engine that merges what Arrow carried
 from the nodes without DuckDB's types (``node_types_lost``) answers with other column types.
@@ -29,6 +32,7 @@ MISSING = "A column no file of a glob with empty files has is named in the refus
 RARE_ROWS = "Rare scalar types as node rows"
 DRIFT_GROUPS = "Groups over columns some drifting files lack"
 COMPRESSED_COUNT = "Rows of compressed files are all counted"
+PARTITIONS = "Partition columns come from the keys of partitioned files"
 
 
 def select(*names: str) -> dict[str, str]:
@@ -96,3 +100,18 @@ def test_compression_suffix_lost_fails_the_compressed_text_files() -> None:
     assert "parquet/" not in message, message
     # Compressed bytes parsed as text: DuckDB's CSV reader refuses them, a 400 about the data.
     assert "[verification_exception, HTTP 400]" in message, message
+
+
+def test_the_compressed_and_partitioned_cases_pass_on_a_correct_engine() -> None:
+    run = run_suite(SPECS, [], variables=select(COMPRESSED_COUNT, PARTITIONS))
+    assert sorted(run.passed) == sorted([COMPRESSED_COUNT, PARTITIONS]), run.describe()
+
+
+def test_hive_keys_ignored_fails_the_partition_columns() -> None:
+    run = run_suite(SPECS, ["hive_keys_ignored"], variables=select(PARTITIONS))
+    message = run.failures[PARTITIONS]
+    # Every format under the four strategies: the oracle's year and month come from the keys.
+    assert message.startswith(f"{PARTITIONS}: 12 of 15 runs wrong"), message
+    assert (
+        'parquet/coordinator_only: engine error: Binder Error: Referenced column "year" not found' in message
+    )

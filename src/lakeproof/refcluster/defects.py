@@ -21,6 +21,7 @@ from sqlglot import exp
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
 from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
+from lakeproof.refcluster.schema import SourceSchema
 from lakeproof.refcluster.splits import SplitOptions, compression_suffix
 from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment, assign
@@ -57,6 +58,8 @@ DEFECTS: dict[str, str] = {
     "DECIMAL(38,0), and other types Arrow lacks are not restored",
     "compression_suffix_lost": "a node's copy of a compressed text split drops the .gz or .zst ending "
     "that tells DuckDB to decompress it",
+    "hive_keys_ignored": "nodes read splits of Hive-partitioned keys as plain files: the partition "
+    "columns the keys give are missing",
 }
 
 Glob = tuple[str, Format]
@@ -232,9 +235,14 @@ class Defects:
         """Whether the coordinator restores DuckDB's types of node results before it merges them."""
         return "node_types_lost" not in self
 
-    def source_schema(self, schema: T) -> T | None:
-        """The whole glob's schema nodes parse splits to; none if that defect is on (each split alone)."""
-        return None if "per_split_sniffing" in self else schema
+    def source_schema(self, schema: SourceSchema | None) -> SourceSchema | None:
+        """The whole glob's schema nodes parse splits to: none with ``per_split_sniffing`` (each
+        split typed alone), without partition columns with ``hive_keys_ignored``."""
+        if "per_split_sniffing" in self or schema is None:
+            return None
+        if "hive_keys_ignored" in self:
+            return dataclasses.replace(schema, partitions=())
+        return schema
 
 
 def _least_loaded_first(
