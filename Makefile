@@ -32,7 +32,7 @@ ORDERING := --ordering pabot_ordering.txt
 acceptance: venv
 	$(PABOT) $(ORDERING) --exclude slow suites
 
-## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
+## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1, query spec cases tagged slow)
 acceptance-slow: venv
 	$(PABOT) --include slow suites
 
