@@ -23,7 +23,13 @@ from the nodes without DuckDB's types (``node_types_lost``) answers with other c
 
 from __future__ import annotations
 
-from .runner import run_suite
+import pytest
+
+from .runner import SUITE_TIMEOUT_S, run_suite
+
+# Each test runs the query spec suite, whose set-up creates every dataset of the catalogue (five
+# messy ones among them): more than pytest's default 120 s on a busy machine, less than a suite's.
+pytestmark = pytest.mark.timeout(SUITE_TIMEOUT_S)
 
 SPECS = ["suites/equivalence/query_specs.robot"]
 COUNT = "Rows of typed files among empty ones are all counted"
