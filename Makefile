@@ -53,12 +53,12 @@ acceptance: $(ENGINE_VENV)
 	$(PABOT) $(ORDERING) $(if $(TAGS),--include $(TAGS)) --exclude slow suites; status=$$?; \
 	$(BIN)/lakeproof matrix $(RESULTS); exit $$status
 
-## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1)
+## acceptance-slow: the `slow` tier (TPC-H at scale factor 0.1, query spec cases tagged slow)
 acceptance-slow: $(ENGINE_VENV)
 	$(PABOT) --include slow suites
 
-## lint: ruff, mypy and robocop
-lint: venv
+## lint: ruff, mypy and robocop (with the Spark extra, so the Spark driver is type-checked too)
+lint: venv-spark
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

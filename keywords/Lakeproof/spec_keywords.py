@@ -111,7 +111,7 @@ class SpecKeywords:
             self.context.engine(Capability.DISTRIBUTION_VARIANTS)
         report = run_case(
             spec_case,
-            {fmt: manifest.duckdb_scan(fmt) for fmt in spec_case.formats},
+            {fmt: spec_case.dataset_scan(manifest, fmt) for fmt in spec_case.formats},
             variants,
             driver.query,
             self.context.oracle(),
@@ -134,12 +134,15 @@ class SpecKeywords:
     @staticmethod
     def _log_report(report: CaseReport) -> None:
         first_format, answer = next(iter(report.oracle_answers.items()))
-        names = [f"{column.name} ({column.type})" for column in answer.columns]
-        logger.info(
-            f"<b>Oracle answer ({escape(first_format)}): {len(answer.rows)} rows</b>"
-            + html_table(names, answer.rows, limit=_ANSWER_ROWS_SHOWN),
-            html=True,
-        )
+        if isinstance(answer, str):
+            logger.info(f"Oracle error ({first_format}): {answer}")
+        else:
+            names = [f"{column.name} ({column.type})" for column in answer.columns]
+            logger.info(
+                f"<b>Oracle answer ({escape(first_format)}): {len(answer.rows)} rows</b>"
+                + html_table(names, answer.rows, limit=_ANSWER_ROWS_SHOWN),
+                html=True,
+            )
         log_table(
             f"Verdicts: {report.summary()}",
             ["format", "strategy", "used / mode", "rows", "splits per node", "engine ms", "verdict"],

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from lakeproof.errors import ConfigError
+from lakeproof.objectstore import S3Endpoint
 
 NO_EXTENSION_REPOSITORY = "/nonexistent/lakeproof-extensions-come-from-wheels"
 """Where ``INSTALL`` would look: nowhere, so it fails at once instead of reaching the internet."""
@@ -41,6 +42,30 @@ def locked_down(extensions: Sequence[str] = (), setup: Sequence[str] = ()) -> du
         connection.execute(statement)
     connection.execute("SET lock_configuration = true")
     return connection
+
+
+def s3_database(
+    endpoint: S3Endpoint, http_retries: int = 3, http_timeout_s: int = 30, file_cache: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A locked-down database whose httpfs reads ``s3://`` URIs from ``endpoint`` with its credentials.
+
+    ``file_cache`` off makes it re-read objects on every query.
+    """
+    # Literal values: DuckDB does not take prepared parameters in CREATE SECRET.
+    secret = f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}',
+        SECRET '{endpoint.secret_key}', ENDPOINT '{endpoint.host_port}', URL_STYLE 'path',
+        USE_SSL false, REGION '{endpoint.region}')"""
+    return locked_down(
+        ["httpfs"],
+        [
+            secret,
+            f"SET http_retries = {int(http_retries)}",
+            f"SET http_timeout = {int(http_timeout_s)}",
+            # Backoff matters only when faults are injected; keep waits short.
+            "SET http_retry_wait_ms = 50",
+            f"SET enable_external_file_cache = {str(file_cache).lower()}",
+        ],
+    )
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from lakeproof.duckdb_ext import locked_down
+from lakeproof.duckdb_ext import s3_database
 from lakeproof.objectstore import S3Endpoint
 
 
@@ -19,21 +19,7 @@ class Oracle:
         self, endpoint: S3Endpoint, http_retries: int = 3, http_timeout_s: int = 30, file_cache: bool = True
     ):
         self.endpoint = endpoint
-        # Literal values: DuckDB does not take prepared parameters in CREATE SECRET.
-        secret = f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}',
-            SECRET '{endpoint.secret_key}', ENDPOINT '{endpoint.host_port}', URL_STYLE 'path',
-            USE_SSL false, REGION '{endpoint.region}')"""
-        self.connection = locked_down(
-            ["httpfs"],
-            [
-                secret,
-                f"SET http_retries = {int(http_retries)}",
-                f"SET http_timeout = {int(http_timeout_s)}",
-                # Backoff is the oracle's business only when faults are injected; keep waits short.
-                "SET http_retry_wait_ms = 50",
-                f"SET enable_external_file_cache = {str(file_cache).lower()}",
-            ],
-        )
+        self.connection = s3_database(endpoint, http_retries, http_timeout_s, file_cache)
 
     def query(self, sql: str) -> pa.Table:
         """Run ``sql`` and return its result as an Arrow table."""

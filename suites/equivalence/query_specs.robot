@@ -8,11 +8,12 @@ Documentation       Every case of the query spec catalogue (``data/specs/*.yaml`
 ...                 Tags select areas and cases: ``--variable SPEC_TAGS:aggregates`` (a Robot Framework
 ...                 tag pattern such as ``topnORglob``). Robot's own ``--include`` and ``--test`` see only
 ...                 the template before DataDriver generates the tests; ``--variable
-...                 "DYNAMICTESTS:Query Specs.Count of every row"`` runs tests by name.
+...                 "DYNAMICTESTS:Query Specs.Count of every row"`` runs tests by name. Cases tagged
+...                 ``slow`` (large or many messy-data cases) run in ``query_specs_slow.robot`` instead.
 
 Library             DataDriver    reader_class=${CURDIR}/../../keywords/QuerySpecReader.py
-...                     file_search_strategy=None    include=${SPEC_TAGS}
-Resource            ../../resources/lab.resource
+...                     file_search_strategy=None    include=${SPEC_TAGS}    exclude=slow
+Resource            query_specs.resource
 
 Suite Setup         Start Lab With Query Spec Datasets
 Suite Teardown      Stop Lab
@@ -30,16 +31,7 @@ Spec case ${case} of ${area}    Default    Default
 
 
 *** Keywords ***
-Start Lab With Query Spec Datasets
-    [Documentation]    Starts a lab with three data nodes and creates every dataset the specs read, once.
-    Start Lab    nodes=3
-    ${datasets}=    Get Query Spec Datasets
-    FOR    ${dataset}    IN    @{datasets}
-        Create Dataset    ${dataset}
-    END
-
 Spec Case Should Match Oracle Under Every Strategy
-    [Documentation]    Runs one spec case in each of its formats under each strategy from the engine's own list.
+    [Documentation]    The template of the generated tests (DataDriver looks for it in the suite file itself).
     [Arguments]    ${area}    ${case}
-    ${strategies}=    Get Strategies
-    Query Spec Should Match Oracle    ${area}    ${case}    ${strategies}
+    Spec Case Should Match Oracle In Every Run    ${area}    ${case}

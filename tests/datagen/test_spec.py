@@ -174,6 +174,45 @@ BAD_SPECS = {
         6,
         "text: text options shape CSV and NDJSON files; add csv or ndjson to formats",
     ),
+    "zero file weights only": (
+        "files: 2\n",
+        "files: 2\nfile_weights: [0, 0]\n",
+        5,
+        "file_weights: file_weights [0.0, 0.0] must be numbers >= 0 with at least one positive, "
+        "e.g. [1, 0, 5]",
+    ),
+    "unknown empty CSV style": (
+        "files: 2\n",
+        "files: 2\ncsv: {empty_files: [header_only, nothing]}\n",
+        5,
+        "csv.empty_files[1]: Input should be 'header_only' or 'zero_bytes' (got 'nothing')",
+    ),
+    "drift naming an unknown column": (
+        "files: 2\n",
+        "files: 2\ndrift:\n  - {}\n  - {columns: [id, lable]}\n",
+        7,
+        "drift[1].columns[1]: unknown column 'lable'; the columns are id, qty, label",
+    ),
+    "drift narrowing a column that cannot narrow": (
+        "files: 2\n",
+        "files: 2\ndrift:\n  - {narrow: {label: int}}\n",
+        6,
+        "drift[0].narrow.label: label cannot be written as int; a bigint column narrows to int and a double "
+        "to float (id: int)",
+    ),
+    "unknown text compression": (
+        "files: 2\n",
+        "files: 2\ntext: {compression: [gzip, brotli]}\n",
+        5,
+        "text.compression[1]: Input should be 'none', 'gzip' or 'zstd' (got 'brotli')",
+    ),
+    "cuts in compressed text": (
+        "files: 2\n",
+        "files: 2\ntext:\n  compression: [gzip]\n  cuts: {split_size: 1024, pad_column: label}\n",
+        6,
+        "text.compression: a compressed file is read whole, so cuts in it mean nothing; "
+        "remove cuts or compression",
+    ),
     "bad csv delimiter": (
         "files: 2\n",
         "files: 2\ncsv: {delimiter: ';;'}\n",

@@ -36,12 +36,26 @@ def test_size_skew_replaces_the_weight_of_its_file() -> None:
     assert counts == [10, 20, 10, 20, 100]
 
 
-def test_file_weights_must_be_positive(write_spec: Callable[..., Path]) -> None:
+@pytest.mark.parametrize("weights", ["[1, -1]", "[0, 0]", "[1, .nan]"])
+def test_file_weights_must_be_non_negative_with_one_positive(
+    write_spec: Callable[..., Path], weights: str
+) -> None:
     path = write_spec(
-        "name: w\nseed: 1\nrows: 10\nfile_weights: [1, 0]\ncolumns:\n  - {name: id, type: int}\n"
+        f"name: w\nseed: 1\nrows: 10\nfile_weights: {weights}\ncolumns:\n  - {{name: id, type: int}}\n"
     )
-    with pytest.raises(ConfigError, match=r"spec.yaml:4: file_weights: .*must all be positive numbers"):
+    with pytest.raises(
+        ConfigError, match=r"spec.yaml:4: file_weights: .*must be numbers >= 0 with at least one"
+    ):
         load_spec(path)
+
+
+def test_a_zero_weight_is_an_empty_file_in_its_place(write_spec: Callable[..., Path]) -> None:
+    path = write_spec(
+        "name: w\nseed: 1\nrows: 12\nfiles: 5\nfile_weights: [0, 1, 0, 2]\n"
+        "columns:\n  - {name: id, type: int}\n"
+    )
+    # Weights repeat over the files: 0, 1, 0, 2, 0 -> 12 rows split 1:2 over files 1 and 3.
+    assert file_row_counts(load_spec(path)) == [0, 4, 0, 8, 0]
 
 
 @pytest.mark.parametrize("spec_name", ["mixed_types", "edge_values"])

@@ -277,6 +277,32 @@ BAD_SPECS = {
         1,
         "description: required field 'description' is missing; add it",
     ),
+    "scan options that are not options": (
+        "pragma: {target_split_size: 1024, coalesce: true}\n",
+        "pragma: {target_split_size: 1024, coalesce: true}\n"
+        "scan: {columns: sniffed, options: union_by_name}\n",
+        5,
+        "scan.options: options 'union_by_name' must be table-function options written name = value",
+    ),
+    "unknown scan columns": (
+        "pragma: {coalesce: false}",
+        "pragma: {coalesce: false}\n    scan: {columns: guessed}",
+        20,
+        "cases[1].scan.columns: Input should be 'declared' or 'sniffed' (got 'guessed')",
+    ),
+    "an answer and an error": (
+        "      rows:\n        - [10]\n",
+        "      rows:\n        - [10]\n    error: {type: verification_exception, reason: x}\n",
+        8,
+        "cases[0].expected: a case expects an answer or an error, not both; remove expected or error",
+    ),
+    "an error type that is not one": (
+        "      rows:\n        - [10]\n",
+        "      rows:\n        - [10]\n  - name: Refused\n    query: SELECT x FROM {scan}\n"
+        "    error: {type: Binder Error, reason: x}\n",
+        14,
+        "cases[1].error.type: String should match pattern",
+    ),
     "no cases": (
         GOOD_SPEC[GOOD_SPEC.index("cases:") :],
         "cases: []\n",

@@ -13,11 +13,12 @@ import pytest
 
 from lakeproof.compare import answer_from_duckdb
 from lakeproof.datagen import Format
-from lakeproof.engines.base import Answer, QueryOptions, SplitRead
+from lakeproof.engines.base import Answer, EngineError, QueryOptions, SplitRead
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.oracle import Oracle
 from lakeproof.queryspec import ORACLE, ExpectedTable, SpecCase, run_case
+from lakeproof.queryspec.model import ExpectedError, ScanSpec
 
 STRATEGIES = ("coordinator_only", "round_robin", "adaptive")
 
@@ -42,7 +43,12 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[Format, str]:
     }
 
 
-def spec_case(query: str, expected: ExpectedTable | None = None, ordered: bool = False) -> SpecCase:
+def spec_case(
+    query: str,
+    expected: ExpectedTable | None = None,
+    ordered: bool = False,
+    error: ExpectedError | None = None,
+) -> SpecCase:
     return SpecCase(
         area="test",
         name="a case",
@@ -53,6 +59,8 @@ def spec_case(query: str, expected: ExpectedTable | None = None, ordered: bool =
         ordered=ordered,
         tolerance=1e-9,
         expected=expected,
+        error=error,
+        scan=ScanSpec(),
         tags=("test",),
         pragma={"coalesce": False},
         source="specs/test.yaml:3",
@@ -180,3 +188,81 @@ def test_a_query_the_oracle_cannot_run_names_the_case_and_its_source(
     assert message.startswith("the oracle (plain DuckDB) cannot run case 'a case' in parquet: Binder Error")
     assert message.endswith("; fix the query at specs/test.yaml:3")
     assert "\n" not in message
+
+
+MISSING_COLUMN = ExpectedError(type="verification_exception", reason='column "nope"')
+
+
+def refusing(status: int, error_type: str, reason: str) -> Any:
+    """An engine that refuses every query with this status, type and reason."""
+
+    def engine(query: str, variant: str, options: QueryOptions) -> Answer:
+        raise EngineError(status, error_type, reason)
+
+    return engine
+
+
+def test_a_refusal_as_the_case_expects_passes(oracle: Oracle, scans: dict[Format, str]) -> None:
+    case = spec_case("SELECT nope FROM {scan}", error=MISSING_COLUMN)
+    engine = refusing(400, "verification_exception", 'Binder Error: Referenced column "nope" not found')
+    report = run_case(case, scans, STRATEGIES, engine, oracle)
+
+    assert not report.failures
+    assert report.summary() == (
+        "all 6 runs (parquet, csv x 3 strategies) are refused with verification_exception naming "
+        "'column \"nope\"', as the oracle refuses"
+    )
+    assert report.runs[0].verdict.startswith('refused as expected: Binder Error: Referenced column "nope"')
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "reason", "problem"),
+    [
+        (
+            503,
+            "node_failure_exception",
+            'column "nope" lost',
+            "HTTP 503, not 4xx; type node_failure_exception",
+        ),
+        (
+            400,
+            "verification_exception",
+            "Binder Error: no such column",
+            "reason does not name 'column \"nope\"'",
+        ),
+        (
+            400,
+            "verification_exception",
+            'CREATE TEMP TABLE __splits AS SELECT column "nope"',
+            "reason shows the engine's internals (__splits, CREATE TEMP)",
+        ),
+    ],
+)
+def test_a_wrong_refusal_says_what_is_wrong(
+    oracle: Oracle, scans: dict[Format, str], status: int, error_type: str, reason: str, problem: str
+) -> None:
+    case = spec_case("SELECT nope FROM {scan}", error=MISSING_COLUMN)
+    report = run_case(case, scans, STRATEGIES, refusing(status, error_type, reason), oracle)
+
+    assert len(report.failures) == 6
+    assert report.failures[0].verdict.startswith(f"engine error: {problem}")
+
+
+def test_an_answer_where_a_refusal_is_expected_fails(oracle: Oracle, scans: dict[Format, str]) -> None:
+    # The oracle refuses (no column nope); the engine answers anyway.
+    def answering(query: str, variant: str, options: QueryOptions) -> Answer:
+        return FakeEngine(oracle)(query.replace("nope", "id"), variant, options)
+
+    case = spec_case("SELECT nope FROM {scan}", error=MISSING_COLUMN)
+    report = run_case(case, scans, STRATEGIES, answering, oracle)
+    assert report.failures[0].verdict == "engine error: answered 10 rows; expected verification_exception"
+
+
+def test_a_case_expecting_an_error_the_oracle_answers_names_its_source(
+    oracle: Oracle, scans: dict[Format, str]
+) -> None:
+    case = spec_case("SELECT id FROM {scan}", error=MISSING_COLUMN)
+    with pytest.raises(
+        ConfigError, match=r"answers case 'a case' in parquet, which expects an error; .*test.yaml:3$"
+    ):
+        run_case(case, scans, STRATEGIES, FakeEngine(oracle), oracle)

@@ -432,8 +432,8 @@ def test_scan_without_columns_keeps_the_row_count(lake: Lake) -> None:
             "not the object at its path; drop the option",
         ),
         (
-            "SELECT * FROM read_csv('s3://lake/*.csv', HIVE_PARTITIONING := 1)",
-            "read_csv option 'hive_partitioning' is not supported: data nodes read copies of splits, "
+            "SELECT * FROM read_csv('s3://lake/*.csv', FILE_ROW_NUMBER := 1)",
+            "read_csv option 'file_row_number' is not supported: data nodes read copies of splits, "
             "not the object at its path; drop the option",
         ),
         ("CREATE TABLE t AS SELECT 1", "only SELECT queries are allowed; got a CREATE statement"),

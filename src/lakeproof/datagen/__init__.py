@@ -11,15 +11,25 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
     files: 4                   # data files per format, >= 1 (default 1)
     formats: [parquet, csv, ndjson]        # default: all three, each once
     parquet: {row_group_rows: 10_000, compression: snappy}  # defaults 100_000, snappy
-                               # compression: none, snappy, gzip, zstd, lz4, brotli
+                               # compression: none, snappy, gzip, zstd, lz4, brotli, or a list
+                               #   of them repeated over the files in order
     csv: {header: true, delimiter: ","}    # defaults; delimiter: one char, not a quote or newline
+                               # empty_files: [header_only, zero_bytes]: how each CSV file without
+                               #   rows is written, in turn (default [header_only])
     size_skew: {file: 0, factor: 100}      # optional: data file 0 gets 100x the rows of each other
     file_weights: [1, 3, 10]   # optional: relative rows of the data files, repeated in order
-                               #   (file 0 weighs 1, file 1 3, file 2 10, file 3 1, ...)
+                               #   (file 0 weighs 1, file 1 3, file 2 10, file 3 1, ...); 0 is
+                               #   an empty file in that place (at least one weight > 0)
+    drift:                     # optional: each file's schema, repeated over the files in order
+      - {columns: [id, qty], narrow: {id: int}}  # only these columns, in this order; a bigint
+                               #   written as int, a double as float (default: every column)
+    partitions:                # optional: Hive-style folders of each file's key, repeated in order
+      - {year: 2024, month: "01"}   # -> {name}/{format}/year=2024/month=01/part-NNNN.{ext}
     empty_files: 1             # optional: extra zero-row files after the data files (default 0)
     text:                      # optional: how CSV and NDJSON files end (see `textlayout`)
       line_endings: [lf, crlf]                   # repeat over the data files (default [lf])
       file_endings: [newline, none, blank_line]  # repeat likewise (default [newline])
+      compression: [none, gzip, zstd]            # repeat likewise; keys end in .gz / .zst
       cuts: {split_size: 1024, pad_column: note} # split cuts placed by construction (>= 1024);
                                #   kinds: [record_start, ...] (default: every kind, in turn)
     columns:                   # at least one; names are identifiers, unique

@@ -77,7 +77,7 @@ def encode(
     if fmt == "parquet":
         return _parquet(table, parquet or ParquetOptions())
     if fmt == "csv":
-        return _csv(table.select(format_schema(table.schema, "csv").names), csv or CsvOptions())
+        return _csv(_csv_columns(table), csv or CsvOptions())
     return _ndjson(table)
 
 
@@ -93,27 +93,44 @@ def encode_files(
     NDJSON is encoded once for all tables and cut at line ends (one row is one line), because
     each DuckDB encoding costs a connection: a thousand tiny files would take half a minute.
     """
-    if fmt != "ndjson" or len(tables) < 2:
+    if fmt == "parquet":
+        codecs = parquet or ParquetOptions()
+        return [_parquet(table, codecs, index) for index, table in enumerate(tables)]
+    if fmt == "csv":
+        # Each CSV file without rows is written the next way of ``empty_files``, in turn.
+        options = csv or CsvOptions()
+        empties = itertools.accumulate(table.num_rows == 0 for table in tables)  # empty files so far
+        return [
+            _csv(_csv_columns(table), options, seen - 1) for table, seen in zip(tables, empties, strict=True)
+        ]
+    if fmt != "ndjson" or len(tables) < 2 or any(table.schema != tables[0].schema for table in tables):
         return [encode(table, fmt, parquet=parquet, csv=csv) for table in tables]
     lines = _ndjson(pa.concat_tables(tables)).split(b"\n")
     bounds = itertools.accumulate((table.num_rows for table in tables), initial=0)
     return [b"".join(line + b"\n" for line in lines[start:end]) for start, end in itertools.pairwise(bounds)]
 
 
-def _parquet(table: pa.Table, options: ParquetOptions) -> bytes:
+def _parquet(table: pa.Table, options: ParquetOptions, file_index: int = 0) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(
         table,
         sink,
         row_group_size=options.row_group_rows,
-        compression=options.compression,
+        compression=options.codec(file_index),
         use_dictionary=True,
         write_statistics=True,
     )
     return bytes(sink.getvalue())
 
 
-def _csv(table: pa.Table, options: CsvOptions) -> bytes:
+def _csv_columns(table: pa.Table) -> pa.Table:
+    return table.select(format_schema(table.schema, "csv").names)
+
+
+def _csv(table: pa.Table, options: CsvOptions, empty_index: int = 0) -> bytes:
+    """A CSV file of ``table``; a table without rows is the ``empty_index``-th empty file."""
+    if table.num_rows == 0 and options.empty_files[empty_index % len(options.empty_files)] == "zero_bytes":
+        return b""
     sink = pa.BufferOutputStream()
     write_options = pa_csv.WriteOptions(
         include_header=options.header,

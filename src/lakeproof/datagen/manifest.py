@@ -5,12 +5,17 @@ through it (`glob`, `duckdb_scan`), so how each format was written is recorded h
 """
 
 from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from lakeproof.datagen.encode import EXTENSIONS
 from lakeproof.datagen.spec import CsvOptions, CutKind, FileEnding, Format, LineEnding
 from lakeproof.datagen.sql import sql_string
+
+ScanColumns = Literal["declared", "sniffed"]
+"""How a scan of a dataset knows its columns: declared with their types, or sniffed from the files."""
+SCAN_FUNCTIONS: dict[Format, str] = {"parquet": "read_parquet", "csv": "read_csv", "ndjson": "read_json"}
 
 
 class _Record(BaseModel):
@@ -87,30 +92,42 @@ class Manifest(_Record):
 
     def glob(self, fmt: Format) -> str:
         """A glob matching exactly the objects of `fmt`, e.g. ``s3://lake/run1/sales/parquet/*.parquet``."""
-        return f"{self.base_uri}/{self.dataset}/{fmt}/*.{EXTENSIONS[fmt]}"
+        # Compressed files end in .gz or .zst after the format's extension; partitioned ones lie in
+        # one folder per partition key.
+        objects = self.objects_of(fmt)
+        compressed = any(not obj.key.endswith(f".{EXTENSIONS[fmt]}") for obj in objects)
+        depth = max((obj.key.count("/") - 2 for obj in objects), default=0)
+        folders = "*/" * depth
+        return f"{self.base_uri}/{self.dataset}/{fmt}/{folders}*.{EXTENSIONS[fmt]}{'*' if compressed else ''}"
 
-    def duckdb_scan(self, fmt: Format, source: str | None = None) -> str:
+    def duckdb_scan(
+        self, fmt: Format, source: str | None = None, columns: ScanColumns = "declared", options: str = ""
+    ) -> str:
         """A DuckDB table function call that reads `fmt` back exactly as it was written.
 
-        `source` defaults to `glob(fmt)`. CSV and NDJSON get explicit column types, so far dates,
-        decimals and NaN strings are not left to type sniffing.
+        `source` defaults to `glob(fmt)`. With `columns` ``declared``, CSV and NDJSON get explicit
+        column types, so far dates, decimals and NaN strings are not left to type sniffing; with
+        ``sniffed`` the call names the files only, and the reader sniffs dialect and types (as a
+        user reading a lake would), so the files' own shape decides. `options` (DuckDB SQL, such
+        as ``union_by_name = true``) end the call.
         """
         path = sql_string(source or self.glob(fmt))
-        if fmt == "parquet":
-            return f"read_parquet({path})"
-        columns = (
+        extra = f", {options}" if options else ""
+        if fmt == "parquet" or columns == "sniffed":
+            return f"{SCAN_FUNCTIONS[fmt]}({path}{extra})"
+        declared = (
             "{"
             + ", ".join(f"{sql_string(c.name)}: {sql_string(c.duckdb_type)}" for c in self.columns[fmt])
             + "}"
         )
         if fmt == "ndjson":
-            return f"read_json({path}, format='newline_delimited', columns={columns})"
+            return f"read_json({path}, format='newline_delimited', columns={declared}{extra})"
         # Every dialect option is known, so nothing is sniffed: DuckDB 1.5.5's sniffer, run on the
         # first file of a glob, silently drops every row of a later file whose line ending differs.
         return (
             f"read_csv({path}, header={str(self.csv.header).lower()}, delim={sql_string(self.csv.delimiter)},"
             f" quote='\"', escape='\"', nullstr='', allow_quoted_nulls=false, auto_detect=false,"
-            f" columns={columns})"
+            f" columns={declared}{extra})"
         )
 
     def to_json(self) -> str:

@@ -43,19 +43,46 @@ def _listed_once(values: tuple[_Named, ...], field: str, item: str) -> tuple[_Na
     return values
 
 
+ParquetCodec = Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"]
+ParquetCodecs = ParquetCodec | tuple[ParquetCodec, ...]
+
+
 class ParquetOptions(SpecModel):
     """How Parquet files are written."""
 
     # Row groups are the unit of Parquet splits, so tests choose their size.
     row_group_rows: int = Field(100_000, ge=1)
-    compression: Literal["none", "snappy", "gzip", "zstd", "lz4", "brotli"] = "snappy"
+    # One codec, or several repeated over the files in order (as real lakes mix writers).
+    compression: ParquetCodec | tuple[ParquetCodec, ...] = "snappy"
+
+    @field_validator("compression")
+    @classmethod
+    def _some_codec(
+        cls, value: ParquetCodec | tuple[ParquetCodec, ...]
+    ) -> ParquetCodec | tuple[ParquetCodec, ...]:
+        if isinstance(value, tuple) and not value:
+            raise ValueError("compression lists no codec; give one, e.g. snappy, or a list of them")
+        return value
+
+    def codec(self, file_index: int) -> ParquetCodec:
+        """The codec file ``file_index`` is written with."""
+        codecs = self.compression if isinstance(self.compression, tuple) else (self.compression,)
+        return codecs[file_index % len(codecs)]
+
+
+EmptyCsv = Literal["header_only", "zero_bytes"]
 
 
 class CsvOptions(SpecModel):
-    """How CSV files are written (quoting is fixed: RFC 4180 double quotes)."""
+    """How CSV files are written (quoting is fixed: RFC 4180 double quotes).
+
+    ``empty_files`` says how each CSV file without rows is written, repeated over those files in
+    order: its header line alone, or no byte at all (real lakes hold both).
+    """
 
     header: bool = True
     delimiter: str = ","
+    empty_files: tuple[EmptyCsv, ...] = Field(("header_only",), min_length=1)
 
     @field_validator("delimiter")
     @classmethod
@@ -99,17 +126,26 @@ class CutPlan(SpecModel):
         return _listed_once(value, "kinds", "kind")
 
 
-class TextOptions(SpecModel):
-    """How CSV and NDJSON files end their lines and themselves, and where split cuts land.
+TextCompression = Literal["none", "gzip", "zstd"]
 
-    ``line_endings`` and ``file_endings`` repeat over the data files in order, as
+
+class TextOptions(SpecModel):
+    """How CSV and NDJSON files end their lines and themselves, how they are compressed, and
+    where split cuts land.
+
+    ``line_endings``, ``file_endings`` and ``compression`` repeat over the data files in order, as
     ``file_weights`` do, so two line endings and three file endings over six files give every
     combination once.
     """
 
     line_endings: tuple[LineEnding, ...] = Field(("lf",), min_length=1)
     file_endings: tuple[FileEnding, ...] = Field(("newline",), min_length=1)
+    compression: tuple[TextCompression, ...] = Field(("none",), min_length=1)
     cuts: CutPlan | None = None
+
+    def compression_of(self, file_index: int) -> TextCompression:
+        """How data file ``file_index`` is compressed (its key then ends in .gz or .zst)."""
+        return self.compression[file_index % len(self.compression)]
 
     def line_ending(self, file_index: int) -> LineEnding:
         """The line ending of data file ``file_index``."""
@@ -118,6 +154,39 @@ class TextOptions(SpecModel):
     def file_ending(self, file_index: int) -> FileEnding:
         """How data file ``file_index`` ends."""
         return self.file_endings[file_index % len(self.file_endings)]
+
+
+Narrowed = Literal["int", "float"]
+NARROWER: dict[str, Narrowed] = {"bigint": "int", "double": "float"}
+"""The narrower type a column of each type may be written as in a drifting file."""
+
+
+class FileSchema(SpecModel):
+    """How one data file's schema drifts from the spec's: which columns, in which order, narrower.
+
+    ``columns`` lists the file's columns in their order (default: all, in spec order): a column
+    left out is missing from the file, a different order is a reordered file. ``narrow`` writes a
+    bigint column as int (32-bit) or a double column as float (32-bit) in this file, as an older
+    writer did: readers widen them.
+    """
+
+    columns: tuple[str, ...] | None = Field(None, min_length=1)
+    narrow: dict[str, Narrowed] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _no_repeated_columns(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _listed_once(value, "columns", "column")
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """``table`` with this file's columns, order and narrower types."""
+        chosen = table.select(list(self.columns)) if self.columns is not None else table
+        narrow_types = {"int": pa.int32(), "float": pa.float32()}
+        for name, narrowed in self.narrow.items():
+            position = chosen.schema.get_field_index(name)
+            if position >= 0:
+                chosen = chosen.set_column(position, name, chosen.column(name).cast(narrow_types[narrowed]))
+        return chosen
 
 
 class SizeSkew(SpecModel):
@@ -239,13 +308,34 @@ class DatasetSpec(SpecModel):
     file_weights: tuple[float, ...] | None = Field(None, min_length=1)
     empty_files: int = Field(0, ge=0)
     text: TextOptions = TextOptions()
+    drift: tuple[FileSchema, ...] | None = Field(None, min_length=1)
+    partitions: tuple[dict[str, str | int], ...] | None = Field(None, min_length=1)
     columns: tuple[ColumnSpec, ...] = Field(min_length=1)
+
+    def partition_folders(self, file_index: int) -> str:
+        """The Hive-style folders of file ``file_index``'s key (``year=2024/month=01/``), or ''.
+
+        ``partitions`` repeat over the files in order, as ``file_weights`` do.
+        """
+        if not self.partitions:
+            return ""
+        values = self.partitions[file_index % len(self.partitions)]
+        return "".join(f"{key}={value}/" for key, value in values.items())
+
+    def file_schema(self, file_index: int) -> FileSchema:
+        """How file ``file_index`` drifts (``drift`` repeats over the files, as ``file_weights`` do)."""
+        return self.drift[file_index % len(self.drift)] if self.drift else FileSchema()
 
     @field_validator("file_weights")
     @classmethod
     def _positive_weights(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if value is not None and not all(math.isfinite(weight) and weight > 0 for weight in value):
-            raise ValueError(f"file_weights {list(value)} must all be positive numbers, e.g. [1, 2, 5]")
+        # A weight of 0 is an empty data file in that place: empty files among typed ones.
+        if value is not None and not (
+            all(math.isfinite(weight) and weight >= 0 for weight in value) and any(value)
+        ):
+            raise ValueError(
+                f"file_weights {list(value)} must be numbers >= 0 with at least one positive, e.g. [1, 0, 5]"
+            )
         return value
 
     @field_validator("formats")
@@ -264,6 +354,8 @@ class DatasetSpec(SpecModel):
             )
         self._check_csv_columns()
         self._check_text()
+        self._check_drift()
+        self._check_partitions()
         for index, column in enumerate(self.columns):
             if column.generator == "sequence" and column.type == "int" and self.rows - 1 > INT32_MAX:
                 raise FieldError(
@@ -298,6 +390,11 @@ class DatasetSpec(SpecModel):
                 ("text",), "text options shape CSV and NDJSON files; add csv or ndjson to formats"
             )
         cuts = self.text.cuts
+        if cuts is not None and self.text.compression != ("none",):
+            raise FieldError(
+                ("text", "compression"),
+                "a compressed file is read whole, so cuts in it mean nothing; remove cuts or compression",
+            )
         if cuts is None:
             return
         pads = {column.name: column for column in self.columns}
@@ -314,6 +411,48 @@ class DatasetSpec(SpecModel):
                 f"pad_column {cuts.pad_column!r} must hold no NULLs: a NULL made a string grows by more"
                 " bytes than the characters added; remove nulls from it or pad another column",
             )
+
+    def _check_drift(self) -> None:
+        types = {column.name: column.type for column in self.columns}
+        for index, file in enumerate(self.drift or ()):
+            for position, name in enumerate(file.columns or ()):
+                if name not in types:
+                    raise FieldError(
+                        ("drift", index, "columns", position),
+                        f"unknown column {name!r}; the columns are {', '.join(types)}",
+                    )
+            for name, narrowed in file.narrow.items():
+                if NARROWER.get(types.get(name, "")) != narrowed:
+                    allowed = ", ".join(
+                        f"{column}: {NARROWER[kind]}" for column, kind in types.items() if kind in NARROWER
+                    )
+                    raise FieldError(
+                        ("drift", index, "narrow", name),
+                        f"{name} cannot be written as {narrowed}; a bigint column narrows to int and a "
+                        f"double to float ({allowed or 'no such column here'})",
+                    )
+
+    def _check_partitions(self) -> None:
+        for index, values in enumerate(self.partitions or ()):
+            keys = list(values)
+            first = list((self.partitions or ({},))[0])
+            if keys != first:
+                raise FieldError(
+                    ("partitions", index),
+                    f"partition keys {keys} differ from the first entry's {first}; "
+                    "give every file the same keys",
+                )
+            for key, value in values.items():
+                if not IDENTIFIER.match(key) or key in {column.name for column in self.columns}:
+                    raise FieldError(
+                        ("partitions", index, key),
+                        f"partition key {key!r} must be an identifier that is not a column "
+                        "(the key holds its value)",
+                    )
+                if "/" in str(value) or not str(value):
+                    raise FieldError(
+                        ("partitions", index, key), f"partition value {value!r} must be text without '/'"
+                    )
 
     def with_changes(self, *, rows: int | None = None, seed: int | None = None) -> "DatasetSpec":
         """A copy with another row count or seed (e.g. the 1M-row benchmark), re-validated.

@@ -1,5 +1,6 @@
 """Write tables as objects of each format to a sink, and describe them in a manifest."""
 
+import gzip
 import hashlib
 import itertools
 from collections.abc import Sequence
@@ -10,14 +11,22 @@ from lakeproof.datagen.encode import CONVENTIONS, EXTENSIONS, encode, encode_fil
 from lakeproof.datagen.generate import generate_tables
 from lakeproof.datagen.manifest import ColumnInfo, Manifest, ObjectInfo, TextLayout
 from lakeproof.datagen.sinks import Sink
-from lakeproof.datagen.spec import CsvOptions, DatasetSpec, Format, ParquetOptions, TextOptions
+from lakeproof.datagen.spec import (
+    CsvOptions,
+    DatasetSpec,
+    Format,
+    ParquetOptions,
+    TextCompression,
+    TextOptions,
+)
 from lakeproof.datagen.textlayout import TEXT_FORMATS, lay_out_text
 from lakeproof.datagen.types import duckdb_type, type_name
 
 
-def object_key(dataset: str, fmt: Format, index: int) -> str:
-    """The key of file `index` of a dataset in `fmt`, relative to the sink."""
-    return f"{dataset}/{fmt}/part-{index:04d}.{EXTENSIONS[fmt]}"
+def object_key(dataset: str, fmt: Format, index: int, folders: str = "") -> str:
+    """The key of file `index` of a dataset in `fmt`, relative to the sink; ``folders`` are its
+    Hive-style partition folders (``year=2024/``), if any."""
+    return f"{dataset}/{fmt}/{folders}part-{index:04d}.{EXTENSIONS[fmt]}"
 
 
 def write_tables(
@@ -30,11 +39,15 @@ def write_tables(
     csv: CsvOptions | None = None,
     seed: int | None = None,
     text: TextOptions | None = None,
+    schema: pa.Schema | None = None,
+    folders: Sequence[str] = (),
 ) -> Manifest:
     """Encode each table (one per file) in each format, store it in `sink`, and return the manifest.
 
-    ``text`` shapes the CSV and NDJSON files (`lakeproof.datagen.textlayout`); without it they
-    are written as `encode` writes them.
+    The manifest lists the columns of ``schema`` (default: the first table's; the whole dataset's
+    when files drift from it). ``folders`` are each file's partition folders. ``text`` shapes the
+    CSV and NDJSON files (`lakeproof.datagen.textlayout`); without it they are written as `encode`
+    writes them.
     """
     if not tables:
         raise ValueError(f"dataset {dataset!r} has no tables to write; pass at least one (it may be empty)")
@@ -52,9 +65,11 @@ def write_tables(
             bodies = [body for body, _ in shaped]
             layouts = [layout for _, layout in shaped]
         for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
-            key = object_key(dataset, fmt, index)
-            objects.append(_store(sink, key, fmt, table.num_rows, body, layouts[index]))
-    schema = tables[0].schema
+            codec = text.compression_of(index) if text is not None and fmt in TEXT_FORMATS else "none"
+            folder = folders[index] if folders else ""
+            key = object_key(dataset, fmt, index, folder) + COMPRESSED_SUFFIXES[codec]
+            objects.append(_store(sink, key, fmt, table.num_rows, compressed(body, codec), layouts[index]))
+    schema = schema or tables[0].schema
     return Manifest(
         dataset=dataset,
         seed=seed,
@@ -69,10 +84,13 @@ def write_tables(
 
 def write_dataset(spec: DatasetSpec, sink: Sink) -> Manifest:
     """Generate `spec` and write every file in every format of the spec to `sink`."""
+    generated = generate_tables(spec)
     return write_tables(
         spec.name,
-        generate_tables(spec),
+        [spec.file_schema(index).apply(table) for index, table in enumerate(generated)],
         sink,
+        schema=generated[0].schema,
+        folders=[spec.partition_folders(index) for index in range(len(generated))],
         formats=spec.formats,
         parquet=spec.parquet,
         csv=spec.csv,
@@ -89,11 +107,13 @@ def write_file(spec: DatasetSpec, index: int, sink: Sink, *, rows: int, seed: in
     follow the spec's columns as a whole dataset of ``rows`` rows would (a sequence column counts
     from 0 again); text files are written plainly, without the spec's text options.
     """
-    table = pa.concat_tables(generate_tables(spec.with_changes(rows=rows, seed=seed)))
+    table = spec.file_schema(index).apply(
+        pa.concat_tables(generate_tables(spec.with_changes(rows=rows, seed=seed)))
+    )
     return [
         _store(
             sink,
-            object_key(spec.name, fmt, index),
+            object_key(spec.name, fmt, index, spec.partition_folders(index)),
             fmt,
             table.num_rows,
             encode(table, fmt, parquet=spec.parquet, csv=spec.csv),
@@ -103,13 +123,22 @@ def write_file(spec: DatasetSpec, index: int, sink: Sink, *, rows: int, seed: in
 
 
 def free_file_index(manifest: Manifest) -> int:
-    """The first file index whose key is not in use in any format of ``manifest``."""
-    keys = {obj.key for obj in manifest.objects}
-    return next(
-        index
-        for index in itertools.count()
-        if all(object_key(manifest.dataset, fmt, index) not in keys for fmt in manifest.formats)
-    )
+    """The first file index (part-NNNN) no object of ``manifest`` uses, in any format or folder."""
+    # By file name (part-NNNN): partition folders and compression endings do not make a file new.
+    used = {obj.key.rsplit("/", 1)[-1].split(".", 1)[0] for obj in manifest.objects}
+    return next(index for index in itertools.count() if f"part-{index:04d}" not in used)
+
+
+COMPRESSED_SUFFIXES: dict[TextCompression, str] = {"none": "", "gzip": ".gz", "zstd": ".zst"}
+
+
+def compressed(body: bytes, codec: TextCompression) -> bytes:
+    """``body`` compressed with ``codec``, the same bytes every time (gzip records no time)."""
+    if codec == "gzip":
+        return gzip.compress(body, mtime=0)
+    if codec == "zstd":
+        return bytes(pa.compress(body, "zstd", asbytes=True))
+    return body
 
 
 def _store(

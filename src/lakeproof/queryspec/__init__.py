@@ -27,6 +27,15 @@ Format (modelled on Elasticsearch's csv-spec files: the query, then its answer):
         tags: [count]              # optional: more tags
         pragma: {coalesce: false}  # optional: pragmas over the file's (never the strategy: the
                                    # matrix sets external_distribution)
+        scan: {columns: sniffed, options: union_by_name = true}  # optional (also for the whole
+                                   # file): how {scan} reads the dataset; columns declared (default:
+                                   # every column with its type) or sniffed (the glob alone, as a
+                                   # user reads a lake); options end the call
+      - name: A missing column is refused
+        query: SELECT region FROM {scan}
+        error:                     # instead of an answer: the oracle refuses too, and the engine
+          type: verification_exception   # answers 4xx with this type under every strategy,
+          reason: '"region"'       # a one-line reason containing this, no engine internals
 
 Decimals compare exactly (write them as text, ``"12.30"``, or as numbers), doubles within the
 tolerance, NaN equals NaN; column names and types must match.

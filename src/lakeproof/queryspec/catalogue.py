@@ -7,9 +7,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakeproof.datagen import Format, load_spec
+from lakeproof.datagen import Format, Manifest, load_spec
 from lakeproof.errors import ConfigError
-from lakeproof.queryspec.model import DATASETS_CONTEXT, SCAN, TAG, ExpectedTable, Pragma, QuerySpecFile
+from lakeproof.queryspec.model import (
+    DATASETS_CONTEXT,
+    SCAN,
+    TAG,
+    ExpectedError,
+    ExpectedTable,
+    Pragma,
+    QuerySpecFile,
+    ScanSpec,
+)
 from lakeproof.specfile import SpecDocument, load_document
 
 
@@ -27,10 +36,18 @@ class SpecCase:
     ordered: bool
     tolerance: float
     expected: ExpectedTable | None
+    error: ExpectedError | None
+    """The refusal the query must get instead of an answer."""
+    scan: ScanSpec
+    """How ``{scan}`` reads the dataset (columns declared or sniffed, extra options)."""
     tags: tuple[str, ...]
     pragma: Pragma
     source: str
     """Where the case is written: ``data/specs/aggregates.yaml:12``."""
+
+    def dataset_scan(self, manifest: Manifest, fmt: Format) -> str:
+        """The table function call reading the case's dataset in ``fmt`` as its ``scan`` says."""
+        return manifest.duckdb_scan(fmt, columns=self.scan.columns, options=self.scan.options)
 
     def query_over(self, scan: str) -> str:
         """The query reading ``scan`` (a table function call such as ``read_parquet('s3://...')``)."""
@@ -148,6 +165,8 @@ def _cases(
             ordered=case.ordered,
             tolerance=case.tolerance,
             expected=case.expected,
+            error=case.error,
+            scan=case.scan or spec.scan,
             tags=tuple(dict.fromkeys((area, *spec.tags, *case.tags))),
             pragma={**spec.pragma, **case.pragma},
             source=f"{document.path}:{document.line(('cases', index))}",

@@ -12,11 +12,15 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import duckdb
+import sqlglot
 from duckdb.sqltypes import DuckDBPyType
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from sqlglot import exp
 
 from lakeproof.compare import Answer, CompareOptions, answer_from_json
 from lakeproof.datagen import Format
+from lakeproof.datagen.manifest import ScanColumns
+from lakeproof.engines.sql import call_arguments
 from lakeproof.refcluster.pragma import Pragma as EnginePragma
 from lakeproof.specfile import FieldError, SpecModel, first_problem, reject_duplicate_names, unknown_name
 
@@ -167,6 +171,41 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+class ScanSpec(SpecModel):
+    """How ``{scan}`` reads the dataset: its columns declared or sniffed, and options the call ends with."""
+
+    columns: ScanColumns = "declared"
+    options: str = ""
+
+    @field_validator("options")
+    @classmethod
+    def _named_options(cls, value: str) -> str:
+        if not value.strip():
+            return value.strip()
+        try:
+            # Parsed only, never run: the options are checked as arguments of a table function.
+            call = sqlglot.parse_one(f"SELECT * FROM read_csv('x', {value})", dialect="duckdb")  # noqa: S608
+        except sqlglot.errors.ParseError:
+            call = None
+        table = call.find(exp.Table) if call is not None else None
+        function = table.this if table is not None else None
+        arguments = call_arguments(function)[1:] if isinstance(function, exp.Func) else []
+        if not arguments or not all(isinstance(item, exp.EQ | exp.PropertyEQ) for item in arguments):
+            raise ValueError(
+                f"options {value!r} must be table-function options written name = value and separated "
+                "by commas, e.g. union_by_name = true"
+            )
+        return value.strip()
+
+
+class ExpectedError(SpecModel):
+    """The refusal a query must get: the oracle fails too, and the engine answers 4xx with ``type``
+    and a one-line reason containing ``reason`` (naming the object or column at fault)."""
+
+    type: str = Field(pattern=r"^[a-z][a-z_]*_exception$")
+    reason: str = Field(min_length=1)
+
+
 class QueryCase(SpecModel):
     """One query and how its answer is judged."""
 
@@ -174,14 +213,23 @@ class QueryCase(SpecModel):
     description: str = ""
     query: str
     expected: ExpectedTable | None = None
+    error: ExpectedError | None = None
     ordered: bool = False
     tolerance: float = Field(DEFAULT_TOLERANCE, ge=0, lt=1)
     formats: Formats | None = None
     tags: Tags = ()
     pragma: Pragma = Field(default_factory=dict)
+    scan: ScanSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> QueryCase:
+        if self.error is not None:
+            for answer_field in ("expected", "ordered"):
+                if getattr(self, answer_field):
+                    raise FieldError(
+                        (answer_field,),
+                        f"a case expects an answer or an error, not both; remove {answer_field} or error",
+                    )
         if SCAN not in self.query:
             raise FieldError(
                 ("query",),
@@ -209,6 +257,7 @@ class QuerySpecFile(SpecModel):
     formats: Formats | None = None
     tags: Tags = ()
     pragma: Pragma = Field(default_factory=dict)
+    scan: ScanSpec = ScanSpec()
     cases: tuple[QueryCase, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -54,6 +54,8 @@ class Run:
     rows: int | None
     error: str | None
     checks: tuple[Check, ...]
+    refusal: str | None = None
+    """The reason of the refusal a case expecting an error got, as the case expects it."""
 
     @property
     def failed(self) -> bool:
@@ -65,6 +67,8 @@ class Run:
         """``matches`` and what with, ``reference`` for an oracle run unchecked, or the first problem."""
         if self.error is not None:
             return f"engine error: {self.error}"
+        if self.refusal is not None:
+            return f"refused as expected: {self.refusal}"
         for check in self.checks:
             if not check.comparison.equal:
                 return f"differs from the {check.reference}: {_difference(check.comparison)}"
@@ -118,7 +122,8 @@ class CaseReport:
     case: SpecCase
     strategies: tuple[str, ...]
     runs: tuple[Run, ...]
-    oracle_answers: Mapping[Format, Answer]
+    oracle_answers: Mapping[Format, Answer | str]
+    """The oracle's answer for each format, or its error's first line for a case expecting an error."""
 
     @property
     def failures(self) -> list[Run]:
@@ -128,6 +133,12 @@ class CaseReport:
     def summary(self) -> str:
         """One line: how many engine runs matched, or which failed and why."""
         failures = self.failures
+        if not failures and self.case.error is not None:
+            return (
+                f"all {len(self.oracle_answers) * len(self.strategies)} runs "
+                f"({', '.join(self.oracle_answers)} x {len(self.strategies)} strategies) are refused "
+                f"with {self.case.error.type} naming {self.case.error.reason!r}, as the oracle refuses"
+            )
         if not failures:
             references = "the oracle, the expected table" if self.case.expected else "the oracle"
             return (
@@ -158,7 +169,7 @@ def run_case(
     )
     queries = {fmt: case.query_over(scans[fmt]) for fmt in case.formats}
     runs: list[Run] = []
-    oracle_answers: dict[Format, Answer] = {}
+    oracle_answers: dict[Format, Answer | str] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(queries) * len(strategies))) as pool:
         pending = {
             (fmt, strategy): pool.submit(
@@ -168,6 +179,14 @@ def run_case(
             for strategy in strategies
         }
         for fmt, query in queries.items():
+            if case.error is not None:
+                refused = oracle_answers[fmt] = _oracle_refusal(oracle, query, case, fmt)
+                runs.append(Run(fmt, ORACLE, None, None, None, (), refused))
+                runs += [
+                    _refusal_run(fmt, strategy, pending[fmt, strategy].result(), case)
+                    for strategy in strategies
+                ]
+                continue
             reference = oracle_answers[fmt] = _oracle_answer(oracle, query, case, fmt)
             runs.append(judge.oracle(fmt, reference))
             baseline: tuple[str, Answer] | None = None
@@ -179,12 +198,52 @@ def run_case(
     return CaseReport(case, tuple(strategies), tuple(runs), oracle_answers)
 
 
-def _ask(engine: Engine, query: str, variant: str, options: QueryOptions) -> EngineAnswer | str:
-    """The engine's answer, or its error message."""
+@dataclass(frozen=True)
+class Refusal:
+    """An engine's error answer: HTTP-like status, error type and one-line reason."""
+
+    status: int | None
+    type: str | None
+    reason: str
+    message: str
+    """The whole error as the engine's client reports it (reason, type and status)."""
+
+
+# What only the engine's insides know: the relations nodes and merges read, the SQL that loads
+# splits, scratch folders. A refusal naming them tells the user nothing about their query.
+INTERNAL_MARKERS = ("__splits", "__source_", "CREATE TEMP", "lakeproof-node-", "lakeproof-lab-")
+
+
+def _ask(engine: Engine, query: str, variant: str, options: QueryOptions) -> EngineAnswer | Refusal:
+    """The engine's answer, or its refusal."""
     try:
         return engine(query, variant, options)
     except LakeproofError as error:
-        return str(error)
+        # The coordinator client's and the drivers' failures carry status and type besides the text.
+        status, kind = getattr(error, "status", None), getattr(error, "error_type", None)
+        return Refusal(status, kind, str(getattr(error, "reason", error)), str(error))
+
+
+def _refusal_run(fmt: Format, strategy: str, outcome: EngineAnswer | Refusal, case: SpecCase) -> Run:
+    """An engine run of a case expecting an error: refused as the case says, or what went wrong."""
+    assert case.error is not None
+    if not isinstance(outcome, Refusal):
+        rows = len(outcome.table.rows)
+        return Run(fmt, strategy, outcome, rows, f"answered {rows} rows; expected {case.error.type}", ())
+    problems = []
+    if outcome.status is None or not 400 <= outcome.status < 500:
+        problems.append(f"HTTP {outcome.status}, not 4xx")
+    if outcome.type != case.error.type:
+        problems.append(f"type {outcome.type}, not {case.error.type}")
+    if case.error.reason not in outcome.reason:
+        problems.append(f"reason does not name {case.error.reason!r}")
+    if "\n" in outcome.reason.strip():
+        problems.append("reason is more than one line")
+    if leaked := [marker for marker in INTERNAL_MARKERS if marker in outcome.reason]:
+        problems.append(f"reason shows the engine's internals ({', '.join(leaked)})")
+    if problems:
+        return Run(fmt, strategy, None, None, f"{'; '.join(problems)}: {outcome.message}", ())
+    return Run(fmt, strategy, None, None, None, (), outcome.reason)
 
 
 def _oracle_answer(oracle: Oracle, query: str, case: SpecCase, fmt: Format) -> Answer:
@@ -196,6 +255,18 @@ def _oracle_answer(oracle: Oracle, query: str, case: SpecCase, fmt: Format) -> A
             f"the oracle (plain DuckDB) cannot run case {case.name!r} in {fmt}: {first_line}; "
             f"fix the query at {case.source}"
         ) from None
+
+
+def _oracle_refusal(oracle: Oracle, query: str, case: SpecCase, fmt: Format) -> str:
+    """The first line of the oracle's error for a case expecting one; ConfigError if it answers."""
+    try:
+        oracle.connection.sql(query).fetchall()
+    except duckdb.Error as error:
+        return str(error).strip().splitlines()[0]
+    raise ConfigError(
+        f"the oracle (plain DuckDB) answers case {case.name!r} in {fmt}, which expects an error; "
+        f"fix the query or remove error at {case.source}"
+    )
 
 
 @dataclass(frozen=True)
@@ -214,13 +285,13 @@ class _Judge:
         self,
         fmt: Format,
         strategy: str,
-        answer: EngineAnswer | str,
+        answer: EngineAnswer | Refusal,
         reference: Answer,
         baseline: tuple[str, Answer] | None,
     ) -> Run:
         """An engine run: checked against the oracle, the expected table and the first strategy."""
-        if isinstance(answer, str):
-            return Run(fmt, strategy, None, None, answer, ())
+        if isinstance(answer, Refusal):
+            return Run(fmt, strategy, None, None, answer.message, ())
         actual = answer.table
         if answer.is_partial:
             # No node is lost here: a partial answer is a wrong answer, whatever its rows.

@@ -21,7 +21,8 @@ from sqlglot import exp
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
 from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
-from lakeproof.refcluster.splits import SplitOptions
+from lakeproof.refcluster.schema import SourceSchema
+from lakeproof.refcluster.splits import SplitOptions, compression_suffix
 from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment, assign
 
@@ -50,6 +51,15 @@ DEFECTS: dict[str, str] = {
     "coalesce_first_fit": "coalescing puts each split into the first bin it fits, not the fullest one",
     "unknown_size_remainder_in_last_chunk": "splits of unknown size are cut into 8 chunks of n // 8, the "
     "remainder added to the last chunk",
+    "per_split_sniffing": "nodes sniff each split's columns and types on their own, not over the whole "
+    "glob: a header-only CSV file reads as text columns, an empty NDJSON file as one JSON column, "
+    "and a union_by_name Parquet split lacks the columns its file lacks",
+    "node_types_lost": "the coordinator merges node results as Arrow typed them: HUGEINT arrives as "
+    "DECIMAL(38,0), and other types Arrow lacks are not restored",
+    "compression_suffix_lost": "a node's copy of a compressed text split drops the .gz or .zst ending "
+    "that tells DuckDB to decompress it",
+    "hive_keys_ignored": "nodes read splits of Hive-partitioned keys as plain files: the partition "
+    "columns the keys give are missing",
 }
 
 Glob = tuple[str, Format]
@@ -215,6 +225,24 @@ class Defects:
         if "coalesce_first_fit" in self:
             return numbered(_first_fit_decreasing(splits, options))
         return coalesce(splits, options)
+
+    def copy_suffix(self, uri: str) -> str:
+        """The compression ending a node's local copy of ``uri`` keeps: none if that defect is on."""
+        return "" if "compression_suffix_lost" in self else compression_suffix(uri)
+
+    @property
+    def restores_node_types(self) -> bool:
+        """Whether the coordinator restores DuckDB's types of node results before it merges them."""
+        return "node_types_lost" not in self
+
+    def source_schema(self, schema: SourceSchema | None) -> SourceSchema | None:
+        """The whole glob's schema nodes parse splits to: none with ``per_split_sniffing`` (each
+        split typed alone), without partition columns with ``hive_keys_ignored``."""
+        if "per_split_sniffing" in self or schema is None:
+            return None
+        if "hive_keys_ignored" in self:
+            return dataclasses.replace(schema, partitions=())
+        return schema
 
 
 def _least_loaded_first(

@@ -54,7 +54,15 @@ from lakeproof.refcluster.node import (
 )
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
-from lakeproof.refcluster.splits import RowGroupInfo, plan_splits
+from lakeproof.refcluster.schema import (
+    SchemaReader,
+    SourceSchema,
+    check_first_file_columns,
+    is_partitioned,
+    needs_schema,
+    partition_pruned,
+)
+from lakeproof.refcluster.splits import RowGroupInfo, compression_suffix, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
 from lakeproof.refcluster.strategies import Assignment
@@ -142,6 +150,8 @@ class _Planned:
     footers: dict[str, bytes]
     # Column names (lower case) when the source is Parquet and every file's footer was read.
     schema: frozenset[str] | None
+    # The source's columns and types over all its files, when they depend on the data.
+    column_types: SourceSchema | None = None
 
 
 class Engine:
@@ -159,6 +169,7 @@ class Engine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {config.scheduler}: {exc}") from None
         self._metadata_pool = ThreadPoolExecutor(_METADATA_READERS, thread_name_prefix="metadata")
+        self._schemas = SchemaReader(config.readers[COORDINATOR])
         # The coordinator reads its own splits here, so the dispatcher keeps watching deadline,
         # cancel and nodes meanwhile.
         self.local_pool = ThreadPoolExecutor(_LOCAL_TASKS, thread_name_prefix="coordinator-splits")
@@ -172,6 +183,7 @@ class Engine:
         """Disconnect from the scheduler."""
         self._metadata_pool.shutdown(wait=False, cancel_futures=True)
         self.local_pool.shutdown(wait=False, cancel_futures=True)
+        self._schemas.close()
         if self._client is not None:
             self._client.close()
 
@@ -304,6 +316,15 @@ class Engine:
         for source in analysis.sources:
             if not files_of[source.index]:
                 raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
+        # Partition columns are typed by DuckDB first: a filter on them drops whole files before
+        # any footer or header of theirs is read.
+        partitioned = {
+            source.index: self._schemas.describe(source, files_of[source.index], deadline, cancelled)
+            for source in analysis.sources
+            if is_partitioned(source, files_of[source.index])
+        }
+        for index, schema in partitioned.items():
+            files_of[index] = partition_pruned(analysis.sources[index], schema, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
         parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
@@ -314,7 +335,15 @@ class Engine:
             )
         )
         csv = (
-            [file for file in every_file if file.format == "csv" and file.size > 0]
+            list(
+                {
+                    file.uri: file
+                    for source in analysis.sources
+                    if source.format == "csv" and not source.compressed
+                    for file in files_of[source.index]
+                    if file.size > 0 and not compression_suffix(file.uri)
+                }.values()
+            )
             if pragma.split_csv
             else []
         )
@@ -331,7 +360,9 @@ class Engine:
             files = files_of[source.index]
             splits = [
                 dataclasses.replace(split, id=next_split + index)
-                for index, split in enumerate(plan_splits(files, row_groups, headers, pragma.split_options))
+                for index, split in enumerate(
+                    plan_splits(files, row_groups, headers, pragma.split_options, source.compressed)
+                )
             ]
             next_split += len(splits)
             groups = [
@@ -346,9 +377,32 @@ class Engine:
                     groups,
                     {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
                     _parquet_schema(source, files, reader),
+                    partitioned.get(source.index)
+                    or self._source_schema(source, files, reader, deadline, cancelled),
                 )
             )
         return planned
+
+    def _source_schema(
+        self,
+        source: Source,
+        files: list[FileInfo],
+        reader: ObjectReader,
+        deadline: Deadline,
+        cancelled: Cancelled,
+    ) -> SourceSchema | None:
+        """The source's columns over all its files when they depend on the data (see ``schema``)."""
+        file_columns = [
+            frozenset(name.lower() for name in reader.footers[file.uri].schema.to_arrow_schema().names)
+            for file in files
+            if source.format == "parquet" and file.uri in reader.footers
+        ]
+        if not needs_schema(source, files, file_columns):
+            return None
+        schema = self._schemas.describe(source, files, deadline, cancelled)
+        if len(file_columns) == len(files) and source.format == "parquet":
+            check_first_file_columns(source, schema, files, file_columns)
+        return schema
 
     # -- execution ---------------------------------------------------------------------------
 
@@ -436,7 +490,9 @@ class Engine:
                 index = planned_source.source.index
                 names[index] = f"__source_{index}"
                 tables = [result.tables[index] for result in results if index in result.tables]
-                register_node_tables(connection, names[index], tables)
+                register_node_tables(
+                    connection, names[index], tables, self.config.defects.restores_node_types
+                )
             sql = (
                 self.config.defects.merge_sql(analysis.merge_sql(names[0]))
                 if analysis.mode == "fragment"
@@ -456,6 +512,13 @@ class Engine:
         works = []
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
+            schema = self.config.defects.source_schema(planned_source.column_types)
+            if schema is None:
+                options_sql = source.options_sql
+            elif source.format == "parquet":
+                options_sql = ", ".join(sql for _, sql in schema.node_options(source.options))
+            else:
+                options_sql = schema.text_options(source.format, source.options)
             splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
             node_sql = (
                 analysis.fragment_sql("__splits")
@@ -467,7 +530,7 @@ class Engine:
                     source.index,
                     source.format,
                     source.function,
-                    self.config.defects.scan_options(source.format, source.options_sql),
+                    self.config.defects.scan_options(source.format, options_sql),
                     self.config.defects.scan_columns(source.columns),
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
@@ -477,6 +540,7 @@ class Engine:
                         for split in splits
                         if split.uri in planned_source.footers
                     },
+                    schema,
                 )
             )
         return NodeTask(
@@ -576,7 +640,8 @@ class _Dispatch:
                 error = future.exception()
                 if isinstance(error, LakeproofError):
                     raise error
-                raise NodeFailureError(f"data node {node} failed: {type(error).__name__}: {error}")
+                # The node is alive (a lost one never reports back): its task failed, not the node.
+                raise EngineError(f"data node {node} failed its task: {type(error).__name__}: {error}")
             self._results.append(future.result())
 
     def _recover(self, node: str, items: list[tuple[_Planned, SplitGroup]], live: Mapping[str, str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import duckdb
@@ -75,21 +75,32 @@ _INTERNAL_NAMES = (
 
 
 @contextmanager
-def caller_errors() -> Iterator[None]:
-    """DuckDB errors the query's text causes, raised as the caller's one-line BadRequestError."""
+def caller_errors(local_files: Mapping[str, str] | None = None) -> Iterator[None]:
+    """DuckDB errors the query's text or the data causes, raised as the caller's one-line BadRequestError.
+
+    ``local_files`` maps a node's local copies of splits to the objects they came from: an I/O
+    error DuckDB raises on one (not a gzip stream, not Parquet) is a problem of that object's
+    bytes, and every message names the object rather than the copy.
+    """
     try:
         yield
     except duckdb.Error as error:
-        if (mistake := caller_error(error)) is not None:
+        if (mistake := caller_error(error, local_files or {})) is not None:
             raise mistake from None
         raise
 
 
-def caller_error(error: duckdb.Error) -> BadRequestError | None:
-    """A DuckDB error caused by the query's text as a one-line 400, without engine internals; else None."""
-    if not isinstance(error, _CALLER_DUCKDB_ERRORS):
-        return None
+def caller_error(error: duckdb.Error, local_files: Mapping[str, str] | None = None) -> BadRequestError | None:
+    """A DuckDB error caused by the query's text (or by a local copy's bytes, see ``caller_errors``)
+    as a one-line 400, without engine internals; else None."""
     line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    names_copy = any(path in line for path in local_files or {})
+    if not isinstance(error, _CALLER_DUCKDB_ERRORS) and not (
+        isinstance(error, duckdb.IOException) and names_copy
+    ):
+        return None
+    for path, uri in (local_files or {}).items():
+        line = line.replace(path, uri)
     for pattern, replacement in _INTERNAL_NAMES:
         line = pattern.sub(replacement, line)
     return BadRequestError(line)

@@ -31,6 +31,7 @@ from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, nev
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
 from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.schema import SourceSchema
 from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
 from lakeproof.scratch import task_scratch
 
@@ -76,6 +77,7 @@ class ScanWork:
     node_sql: str
     splits: tuple[Split, ...]
     footers: dict[str, bytes]  # Parquet footers the coordinator already read, by URI
+    schema: SourceSchema | None = None  # the source's columns over all its files, when data-dependent
 
 
 @dataclass(frozen=True)
@@ -111,17 +113,38 @@ class NodeResult:
     splits: list[SplitStats] = field(default_factory=list)
 
 
-def register_node_tables(connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable]) -> None:
-    """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types."""
-    raw = pa.concat_tables([table.table for table in tables], promote_options="permissive")
+def register_node_tables(
+    connection: duckdb.DuckDBPyConnection, name: str, tables: list[NodeTable], restore_types: bool = True
+) -> None:
+    """Make the union of ``tables`` queryable as view ``name``, with DuckDB's own column types
+    (as Arrow carried them, if ``restore_types`` is off: the defect ``node_types_lost``)."""
+    raw = concat_rows([table.table for table in tables])
     connection.register(f"{name}__arrow", raw)
     columns = ", ".join(
         f"CAST({_quoted(field.name)} AS {kind}) AS {_quoted(field.name)}"
+        if restore_types
+        else _quoted(field.name)
         for field, kind in zip(raw.schema, tables[0].duckdb_types, strict=True)
     )
     view, arrow = _quoted(name), _quoted(f"{name}__arrow")
     # TEMP: the view belongs to this connection, not to the database other sessions share.
     connection.execute(f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM {arrow}")  # noqa: S608
+
+
+def concat_rows(tables: list[pa.Table]) -> pa.Table:
+    """The rows of ``tables`` as one table; splits whose column types disagree are the data's problem.
+
+    They disagree only when the files of a glob do and the query leaves the reader to guess
+    types: a one-line 400 naming the column, not an engine failure.
+    """
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as error:
+        first_line = next(iter(str(error).strip().splitlines()), type(error).__name__)
+        raise BadRequestError(
+            f"the files disagree on a column's type ({first_line}); declare the types "
+            "(read_csv/read_json columns = {...}) or read Parquet with union_by_name = true"
+        ) from None
 
 
 def _quoted(identifier: str) -> str:
@@ -138,11 +161,37 @@ def _local_scan_sql(work: ScanWork, paths: list[Path], projection: str) -> str:
     return f"SELECT {projection} FROM {work.function}([{files}]{options})"  # noqa: S608
 
 
-def _text_split_table(connection: duckdb.DuckDBPyConnection, work: ScanWork, path: Path) -> pa.Table:
+def _text_split_table(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, split: Split, path: Path
+) -> pa.Table:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
-    table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
-    return _needed_columns(table, work) if work.columns is not None else table
+    if work.schema is None:
+        table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
+        return _needed_columns(table, work) if work.columns is not None else table
+    if path.stat().st_size == 0:
+        # Nothing to sniff a dialect in (DuckDB refuses to): no rows, of the source's columns.
+        return connection.sql(work.schema.empty_sql(work.columns)).to_arrow_table()
+    return connection.sql(_conformed_sql(connection, work, work.schema, [(split, path)])).to_arrow_table()
+
+
+def _conformed_sql(
+    connection: duckdb.DuckDBPyConnection,
+    work: ScanWork,
+    schema: SourceSchema,
+    copies: list[tuple[Split, Path]],
+) -> str:
+    """SQL of the needed columns of the local copies, typed as the source's ``schema`` says;
+    Hive partition columns hold the values of each copy's object key."""
+    if schema.partitions:
+        # The literals are quoted by the schema; the scans are our own local copies.
+        scan = " UNION ALL BY NAME ".join(
+            f"SELECT *, {schema.partition_literals(split.uri)} FROM ({_local_scan_sql(work, [path], '*')})"  # noqa: S608
+            for split, path in copies
+        )
+    else:
+        scan = _local_scan_sql(work, [path for _, path in copies], "*")
+    return schema.conformed_sql(scan, connection.sql(scan).columns, work.columns)
 
 
 def _needed_columns(table: pa.Table, work: ScanWork) -> pa.Table:
@@ -171,7 +220,11 @@ def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, 
         projection = ", ".join(_quoted(column) for column in work.columns)
     else:
         projection = f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
-    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {_local_scan_sql(work, paths, projection)}")
+    if work.schema is not None and work.columns != ():
+        rows = _conformed_sql(connection, work, work.schema, list(zip(work.splits, paths, strict=True)))
+    else:
+        rows = _local_scan_sql(work, paths, projection)
+    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {rows}")
 
 
 def _union(tables: list[pa.Table]) -> pa.Table:
@@ -179,7 +232,7 @@ def _union(tables: list[pa.Table]) -> pa.Table:
     if tables and tables[0].num_columns == 0:
         # DuckDB cannot scan a table without columns: stand in one all-NULL column per row.
         return pa.table({_ROW: pa.nulls(sum(table.num_rows for table in tables), pa.bool_())})
-    return pa.concat_tables(tables, promote_options="permissive")
+    return concat_rows(tables)
 
 
 @dataclass(frozen=True)
@@ -208,7 +261,8 @@ class _Fetch:
             cancelled=self.cancelled,
             activity=activity,
         )
-        path = self.scratch / f"split-{split.id}.{self.work.format}"
+        # The object's compression ending stays: it is what tells DuckDB to decompress the copy.
+        path = self.scratch / f"split-{split.id}.{self.work.format}{self.task.defects.copy_suffix(split.uri)}"
         if self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
@@ -251,7 +305,8 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
                 fetch = _Fetch(task, work, Path(scratch), dict(work.footers), {}, cancelled)
                 paths = _fetch_all(fetch, list(zip(work.splits, stats, strict=True)))
                 doing = f"running the query over its splits on {task.node}"
-                with interrupting(connection, task.deadline, doing, cancelled), caller_errors():
+                copies = {str(path): split.uri for split, path in zip(work.splits, paths, strict=True)}
+                with interrupting(connection, task.deadline, doing, cancelled), caller_errors(copies):
                     result.tables[work.source] = _run_work(connection, work, paths, stats)
     finally:
         connection.close()
@@ -266,7 +321,10 @@ def _run_work(
     if work.format == "parquet":
         _load_parquet_copies(connection, work, paths)
     else:
-        tables = [_text_split_table(connection, work, path) for path in paths]
+        tables = [
+            _text_split_table(connection, work, split, path)
+            for split, path in zip(work.splits, paths, strict=True)
+        ]
         for split_stats, table in zip(stats, tables, strict=True):
             split_stats.rows = table.num_rows
         connection.register(SPLITS_TABLE, _union(tables))

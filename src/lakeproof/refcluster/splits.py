@@ -16,6 +16,9 @@ Rules (docs/architecture.md: Splits):
   split one record into two. Byte-range splitting is opt-in (``split_csv=True``) for data
   known to have no embedded newlines; each range not at offset 0 then carries the file's
   header line so it can be parsed on its own.
+- A compressed CSV or NDJSON file (``.gz``, ``.zst``, or any file when the query names a
+  ``compression``) is one whole-file split: a byte range of a compressed stream cannot be
+  decompressed on its own, and its offsets are not the records' offsets.
 - A file of unknown size (negative ``FileInfo.size``) is one split of unknown size; weighted
   strategies then fall back to round robin.
 
@@ -33,6 +36,13 @@ from lakeproof.errors import ConfigError
 from lakeproof.refcluster.model import UNKNOWN_SIZE, FileInfo, Split
 
 MIB = 1024 * 1024
+COMPRESSION_SUFFIXES: dict[str, str] = {".gz": "gzip", ".zst": "zstd"}
+"""File name endings DuckDB takes as a compressed text file, and the codec each names."""
+
+
+def compression_suffix(uri: str) -> str:
+    """The compression ending of ``uri`` (``.gz``, ``.zst``), or '' for an uncompressed name."""
+    return next((suffix for suffix in COMPRESSION_SUFFIXES if uri.lower().endswith(suffix)), "")
 
 
 @dataclass(frozen=True)
@@ -91,8 +101,12 @@ def plan_splits(
     parquet_row_groups: Mapping[str, Sequence[RowGroupInfo]],
     csv_headers: Mapping[str, str],
     options: SplitOptions | None = None,
+    compressed: bool = False,
 ) -> list[Split]:
     """Plan the splits of ``files`` in order; see the module docstring for the rules.
+
+    ``compressed`` says the query reads every text file as compressed (its ``compression``
+    option), whatever the files' names.
 
     ``parquet_row_groups`` maps a Parquet file's URI to its row groups (from the footer);
     ``csv_headers`` maps a CSV file's URI to its header line with its line ending (absent: the file
@@ -103,6 +117,8 @@ def plan_splits(
     for file in files:
         if file.format == "parquet":
             pieces = _parquet_pieces(file, parquet_row_groups.get(file.uri), opts.parquet_target_size)
+        elif compressed or compression_suffix(file.uri):
+            pieces = [_Piece(0, file.size if file.size >= 0 else UNKNOWN_SIZE)]
         elif file.format == "ndjson" or (file.format == "csv" and opts.split_csv):
             pieces = _byte_range_pieces(file, opts.target_split_size)
         elif file.format == "csv":

@@ -69,7 +69,7 @@ A query reads s3:// data through read_parquet, read_csv and read_json only: othe
 functions are refused as unknown tables anyway, these get a reason of their own, and the scalar
 ones here (settings, secrets, environment) are refused wherever they appear.
 """
-_PATH_OPTIONS = {"filename", "file_row_number", "hive_partitioning", "hive_types", "hive_types_autocast"}
+_PATH_OPTIONS = {"filename", "file_row_number"}
 _VOLATILE = {"random", "rand", "uuid", "gen_random_uuid", "nextval", "currval", "setseed"}
 # Joins after which a filter on one side changes which rows the other side meets.
 _ORDER_SENSITIVE_JOINS = {"ASOF", "POSITIONAL"}
@@ -110,6 +110,10 @@ class Source:
     columns: list[str] | None
     filter_sql: str | None
     predicates: list[Predicate] = field(default_factory=list)
+    options: tuple[tuple[str, str], ...] = ()
+    """Each option of ``options_sql`` on its own: its lower-case name and its SQL."""
+    compressed: bool = False
+    """The call names a ``compression`` (other than auto or none): every file is compressed."""
 
 
 @dataclass
@@ -205,6 +209,8 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
                 format=FUNCTIONS[name],
                 uris=_uris(name, path),
                 options_sql=", ".join(option.sql(DIALECT) for option in options),
+                options=tuple((_option_name(option), option.sql(DIALECT)) for option in options),
+                compressed=any(_names_compression(option) for option in options),
                 columns=needs[index].result(),
                 filter_sql=" AND ".join(f"({conjunct.sql(DIALECT)})" for conjunct in conjuncts) or None,
                 predicates=[predicate for conjunct in conjuncts for predicate in _predicates(conjunct)],
@@ -216,16 +222,29 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
 def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:
     """QueryError for an option whose values come from the file's path or position in it.
 
-    Nodes parse local copies of their splits, so ``filename`` would name a scratch file, hive
-    partitions would be read from its path, and row numbers would restart at each split.
+    Nodes parse local copies of their splits, so ``filename`` would name a scratch file and row
+    numbers would restart at each split. (Hive partition values come from the object's key, which
+    every split carries: see ``schema``.)
     """
     for option in options:
-        name = option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
+        name = _option_name(option)
         if name in _PATH_OPTIONS:
             raise QueryError(
                 f"{function} option '{name}' is not supported: data nodes read copies of splits, "
                 "not the object at its path; drop the option"
             )
+
+
+def _option_name(option: exp.Expr) -> str:
+    """A named table-function argument's lower-case name (``header = true``: header); else ''."""
+    return option.this.name.lower() if isinstance(option, exp.EQ | exp.PropertyEQ) else ""
+
+
+def _names_compression(option: exp.Expr) -> bool:
+    """Whether ``option`` is ``compression = '<codec>'`` with a codec, not auto or none."""
+    if _option_name(option) != "compression" or not isinstance(option.expression, exp.Literal):
+        return False
+    return option.expression.name.lower() not in {"auto", "none", ""}
 
 
 def _from_items(select: exp.Select, calls: list[exp.Table]) -> list[_Item]:

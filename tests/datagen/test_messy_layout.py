@@ -1,0 +1,84 @@
+"""Messy layouts: empty CSV files written both ways, drifting file schemas, compressed files and codecs."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lakeproof.datagen import LocalSink, Manifest, load_spec, write_dataset
+
+from .helpers import DATASETS
+
+
+def _written(tmp_path: Path, name: str) -> Manifest:
+    return write_dataset(load_spec(DATASETS / f"{name}.yaml"), LocalSink(tmp_path))
+
+
+def test_empty_csv_files_are_header_only_or_zero_bytes_in_turn(tmp_path: Path) -> None:
+    manifest = _written(tmp_path, "messy_empty_files")
+    empty = [obj for obj in manifest.objects_of("csv") if obj.rows == 0]
+    header = b'"id","grp","val","qty","day","seen","ok"\n'
+    # empty_files: [header_only, zero_bytes, header_only], repeated over the empty CSV files.
+    styles = ["header_only", "zero_bytes", "header_only"]
+    expected = [header if styles[i % 3] == "header_only" else b"" for i in range(len(empty))]
+    assert [Path(obj.uri).read_bytes() for obj in empty] == expected
+    assert len(empty) == 28  # file_weights: seven zeros in every ten files, over 40 files
+    assert all(obj.size == 0 for obj in manifest.objects_of("ndjson") if obj.rows == 0)
+
+
+def test_drifting_files_hold_their_own_columns_in_order_and_width(tmp_path: Path) -> None:
+    manifest = _written(tmp_path, "messy_drift")
+    schemas = [pq.read_schema(obj.uri) for obj in manifest.objects_of("parquet")]
+    assert [schema.names for schema in schemas] == [
+        ["id", "grp", "qty", "val", "flag"],
+        ["id", "grp", "qty", "val", "flag"],
+        ["id", "grp", "qty", "val", "flag", "note"],
+        ["note", "val", "qty", "grp", "id", "flag"],
+        ["id", "grp", "qty", "val", "note"],
+        ["id", "grp", "qty", "val", "flag", "note"],
+    ]
+    assert (schemas[0].field("id").type, schemas[0].field("val").type) == (pa.int32(), pa.float32())
+    assert schemas[5].field("qty").type == pa.int32()
+    csv_header = Path(manifest.objects_of("csv")[3].uri).read_text().splitlines()[0]
+    assert csv_header == '"note","val","qty","grp","id","flag"'
+    # The manifest lists the whole dataset's columns, not the first file's.
+    assert [column.name for column in manifest.columns["parquet"]] == [
+        "id",
+        "grp",
+        "qty",
+        "val",
+        "flag",
+        "note",
+    ]
+
+
+def test_compressed_text_files_and_parquet_codecs(tmp_path: Path) -> None:
+    manifest = _written(tmp_path, "messy_compression")
+    keys = [Path(obj.key).name for obj in manifest.objects_of("csv")]
+    assert keys == [
+        "part-0000.csv.gz",
+        "part-0001.csv.zst",
+        "part-0002.csv",
+        "part-0003.csv.gz",
+        "part-0004.csv.zst",
+    ]
+    first = manifest.objects_of("ndjson")[0]
+    assert gzip.decompress(Path(first.uri).read_bytes()).count(b"\n") == first.rows
+    codecs = [
+        pq.ParquetFile(obj.uri).metadata.row_group(0).column(0).compression
+        for obj in manifest.objects_of("parquet")
+    ]
+    assert codecs == ["SNAPPY", "ZSTD", "GZIP", "LZ4", "UNCOMPRESSED"]
+    # The manifest's glob matches the compressed files, and DuckDB reads them back.
+    for fmt in ("csv", "ndjson"):
+        scan = manifest.duckdb_scan(fmt)
+        assert duckdb.sql(f"SELECT count(*) FROM {scan}").fetchone() == (1200,)
+
+
+def test_writing_the_same_messy_spec_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    first, second = (_written(tmp_path / run, "messy_compression") for run in ("a", "b"))
+    assert [obj.sha256 for obj in first.objects] == [obj.sha256 for obj in second.objects]
