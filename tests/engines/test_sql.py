@@ -50,6 +50,13 @@ def test_translation_replaces_each_scan_keeps_aliases_and_writes_the_dialect() -
     )
 
 
+def test_eleven_scans_each_get_their_own_source() -> None:
+    # The eleventh scan's placeholder starts with the second's: each must be replaced whole.
+    sql = " UNION ALL ".join(f"SELECT id FROM read_parquet('s3://l/{n}.parquet')" for n in range(11))
+    translated = translate(sql, "spark", lambda scan: f"src[{scan.uris[0]}]")
+    assert translated == " UNION ALL ".join(f"SELECT id FROM src[s3://l/{n}.parquet]" for n in range(11))
+
+
 def test_dialect_specific_functions_are_translated() -> None:
     sql = "SELECT list_value(1, 2) AS l, strftime(ts, '%Y') AS y FROM read_parquet('s3://l/x.parquet')"
     assert translate(sql, "spark", lambda scan: "v") == (

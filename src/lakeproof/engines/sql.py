@@ -17,6 +17,7 @@ one line naming the dialect and the problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -40,6 +41,8 @@ SCAN_FUNCTIONS: dict[str, ScanFormat] = {
 
 _SOURCE_DIALECT = "duckdb"
 _PLACEHOLDER = "lakeproof_scan_{}"
+# Whole placeholders only: lakeproof_scan_1 is not the start of lakeproof_scan_10.
+_PLACEHOLDER_PATTERN = re.compile(r"\blakeproof_scan_(\d+)\b")
 _QUOTED_CHARS = 120
 
 
@@ -151,11 +154,10 @@ def translate(sql: str, dialect: str, source: Callable[[Scan], str]) -> str:
     Aliases stay as written (``read_parquet(...) AS t`` becomes ``<source> AS t``).
     """
     tree = _parse(sql)
-    replacements: dict[str, str] = {}
+    replacements: list[str] = []
     for index, (table, scan) in enumerate(_scan_tables(tree)):
-        placeholder = _PLACEHOLDER.format(index)
-        replacements[placeholder] = source(scan)
-        table.set("this", exp.to_identifier(placeholder))
+        replacements.append(source(scan))
+        table.set("this", exp.to_identifier(_PLACEHOLDER.format(index)))
     try:
         text = tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
     except (SqlglotError, ValueError) as exc:
@@ -163,6 +165,5 @@ def translate(sql: str, dialect: str, source: Callable[[Scan], str]) -> str:
         raise SqlTranslationError(
             f"cannot write the query in the {dialect} dialect ({first}): {_quoted(sql)}"
         ) from None
-    for placeholder, replacement in replacements.items():
-        text = text.replace(placeholder, replacement)
-    return text
+    # One pass, so an engine's source text is never searched for placeholders itself.
+    return _PLACEHOLDER_PATTERN.sub(lambda match: replacements[int(match.group(1))], text)
