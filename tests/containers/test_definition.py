@@ -79,6 +79,11 @@ def test_without_per_node_endpoints_every_node_reads_through_the_shared_listener
             "name: engine name 'Acme_Engine' must be 2-32 lowercase letters",
         ),
         (("driver: reference\n", ""), 1, "driver: required field 'driver' is missing; add it"),
+        (
+            ("driver: reference", "driver: acme"),
+            2,
+            "driver: unknown driver 'acme'; use one of reference, spark",
+        ),
         (("roles:", "host_gateway: not a host\nroles:"), 4, "host_gateway: String should match pattern"),
     ],
 )

@@ -45,6 +45,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from lakeproof.engines.registry import DRIVERS
 from lakeproof.specfile import FieldError, SpecModel, load_document, reject_duplicate_names
 
 LAB_HOST = "lakeproof-lab"
@@ -183,6 +184,17 @@ class EngineDefinition(SpecModel):
     @classmethod
     def _valid_name(cls, name: str) -> str:
         return _container_name(name, "engine", "the containers and the network")
+
+    @field_validator("driver")
+    @classmethod
+    def _known_driver(cls, driver: str) -> str:
+        # A dotted name is the module path of a driver the kit does not ship: imported at launch.
+        if driver not in DRIVERS and "." not in driver:
+            raise ValueError(
+                f"unknown driver {driver!r}; use one of {', '.join(sorted(DRIVERS))} "
+                "or the module path of your own driver (e.g. mycompany.lakeproof_driver)"
+            )
+        return driver
 
     @model_validator(mode="after")
     def _nodes_are_distinct(self) -> EngineDefinition:
