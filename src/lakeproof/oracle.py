@@ -28,3 +28,9 @@ class Oracle:
     def close(self) -> None:
         """Close the DuckDB connection."""
         self.connection.close()
+
+    def __enter__(self) -> Oracle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -107,11 +107,8 @@ def _expect(holds: bool, contract: str) -> None:
 
 
 def _oracle_answer(lab: Lab, sql: str) -> ResultTable:
-    oracle = Oracle(lab.s3)
-    try:
+    with Oracle(lab.s3) as oracle:
         return answer_from_duckdb(oracle.connection.sql(sql))
-    finally:
-        oracle.close()
 
 
 def _group_query(manifest: Manifest) -> str:

@@ -77,11 +77,8 @@ def clean_proxy(lab: Lab) -> Iterator[None]:
 
 
 def _oracle(lab: Lab, sql: str) -> ResultTable:
-    oracle = Oracle(lab.s3)
-    try:
+    with Oracle(lab.s3) as oracle:
         return answer_from_duckdb(oracle.connection.sql(sql))
-    finally:
-        oracle.close()
 
 
 def _should_equal_oracle(lab: Lab, sql: str, answer: Answer) -> None:
