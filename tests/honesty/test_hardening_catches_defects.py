@@ -19,22 +19,22 @@ NO_FILES = "the query reads no files"
 
 
 def test_the_tests_used_here_pass_on_a_correct_engine() -> None:
-    deadlines = run_suite(DEADLINES, [], tests=[COORDINATOR_SPLITS], variables={"TRICKLE": "20000"})
+    deadlines = run_suite(DEADLINES, [], tests=[COORDINATOR_SPLITS], variables={"TRICKLE": "10000"})
     assert deadlines.passed == [COORDINATOR_SPLITS], deadlines.describe()
     bad_input = run_suite(BAD_INPUT, [], tests=MISSPELT)
     assert sorted(bad_input.passed) == sorted(MISSPELT), bad_input.describe()
 
 
 def test_reading_the_coordinators_splits_before_watching_misses_the_deadline() -> None:
-    # Reads ten times faster than the suite's: still several seconds of work against the
+    # Reads five times faster than the suite's: still several seconds of work against the
     # two-second deadline, but a defective run that reads it all ends within the test's time.
     run = run_suite(
-        DEADLINES, ["coordinator_reads_first"], tests=[COORDINATOR_SPLITS], variables={"TRICKLE": "20000"}
+        DEADLINES, ["coordinator_reads_first"], tests=[COORDINATOR_SPLITS], variables={"TRICKLE": "10000"}
     )
     failure = run.failures.get(COORDINATOR_SPLITS, "")
     # The bug: the coordinator's own reads run to the end before anything looks at the
     # deadline, so the query either times out late or is not stopped at all.
-    assert re.search(r"it came after \d+\.\d s, later than 0:00:03", failure) or re.fullmatch(
+    assert re.search(r"it came after \d+\.\d s, later than 0:00:05", failure) or re.fullmatch(
         r"the query succeeded with \d+ rows; it should have failed", failure
     ), run.describe()
 
