@@ -60,6 +60,8 @@ DEFECTS: dict[str, str] = {
     "that tells DuckDB to decompress it",
     "hive_keys_ignored": "nodes read splits of Hive-partitioned keys as plain files: the partition "
     "columns the keys give are missing",
+    "partitions_not_pruned": "a filter on Hive partition columns skips no object: every object of the "
+    "glob is read, and the filter drops its rows",
 }
 
 Glob = tuple[str, Format]
@@ -234,6 +236,10 @@ class Defects:
     def restores_node_types(self) -> bool:
         """Whether the coordinator restores DuckDB's types of node results before it merges them."""
         return "node_types_lost" not in self
+
+    def pruned(self, kept: list[FileInfo], files: Sequence[FileInfo]) -> list[FileInfo]:
+        """The objects left to read after partition pruning: every one of ``files`` if pruning is off."""
+        return list(files) if "partitions_not_pruned" in self else kept
 
     def source_schema(self, schema: SourceSchema | None) -> SourceSchema | None:
         """The whole glob's schema nodes parse splits to: none with ``per_split_sniffing`` (each

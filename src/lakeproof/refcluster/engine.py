@@ -324,7 +324,8 @@ class Engine:
             if is_partitioned(source, files_of[source.index])
         }
         for index, schema in partitioned.items():
-            files_of[index] = partition_pruned(analysis.sources[index], schema, files_of[index])
+            kept = partition_pruned(analysis.sources[index], schema, files_of[index])
+            files_of[index] = self.config.defects.pruned(kept, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
         parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
