@@ -32,6 +32,7 @@ DEFAULT_MAX_ITEMS = 4
 SpecValue = object
 
 INT32_MAX = 2**31 - 1
+MAX_NAME_LENGTH = 64
 
 _Named = TypeVar("_Named", bound=str)
 
@@ -73,23 +74,76 @@ class ParquetOptions(SpecModel):
 EmptyCsv = Literal["header_only", "zero_bytes"]
 
 
-class CsvOptions(SpecModel):
-    """How CSV files are written (quoting is fixed: RFC 4180 double quotes).
+QUOTES = ('"', "'", "`")
+"""Quote characters a CSV file may be written with: none of them occurs in an unquoted value."""
+ESCAPES = ('"', "'", "`", "\\")
+"""Escape characters: the quote itself (RFC 4180 doubles it) or another one (``\\'``)."""
 
-    ``empty_files`` says how each CSV file without rows is written, repeated over those files in
-    order: its header line alone, or no byte at all (real lakes hold both).
+
+class CsvOptions(SpecModel):
+    """How CSV files are written: RFC 4180 by default (``"`` quotes, doubled inside a value).
+
+    ``delimiter`` separates fields (``,``, ``;``, a tab ``"\\t"``, ...). Every string value and
+    header name is enclosed in ``quote``; inside it, ``escape`` goes before a quote (and before
+    itself, when it is not the quote: ``'it\\'s'``); by default the quote itself, so quotes are
+    doubled. ``empty_files`` says how each CSV file without rows is written, repeated over those
+    files in order: its header line alone, or no byte at all (real lakes hold both).
     """
 
     header: bool = True
     delimiter: str = ","
+    quote: str = '"'
+    escape: str | None = None
     empty_files: tuple[EmptyCsv, ...] = Field(("header_only",), min_length=1)
 
     @field_validator("delimiter")
     @classmethod
     def _one_plain_character(cls, value: str) -> str:
-        if len(value) != 1 or value in '"\r\n':
-            raise ValueError(f"delimiter {value!r} must be one character other than a quote or newline")
+        if len(value) != 1 or value in "\r\n" or value.isalnum() or value in QUOTES + ESCAPES:
+            raise ValueError(
+                f"delimiter {value!r} must be one character that is not a letter, digit, newline, "
+                "quote or escape character, e.g. ',', ';', '|' or a tab (\"\\t\")"
+            )
         return value
+
+    @field_validator("quote")
+    @classmethod
+    def _known_quote(cls, value: str) -> str:
+        if value not in QUOTES:
+            raise ValueError(
+                f"quote {value!r} is not a quote character; use one of {', '.join(map(repr, QUOTES))}"
+            )
+        return value
+
+    @field_validator("escape")
+    @classmethod
+    def _known_escape(cls, value: str | None) -> str | None:
+        if value is not None and value not in ESCAPES:
+            raise ValueError(
+                f"escape {value!r} is not an escape character; use one of {', '.join(map(repr, ESCAPES))}"
+                " (or leave it out: the quote doubled)"
+            )
+        return value
+
+    @property
+    def escape_char(self) -> str:
+        """The escape character in effect: ``escape``, or the quote itself."""
+        return self.escape or self.quote
+
+    @property
+    def is_rfc4180(self) -> bool:
+        """Whether values are quoted as RFC 4180 says (``"``, doubled), as pyarrow writes them."""
+        return self.quote == '"' and self.escape_char == '"'
+
+    @model_validator(mode="after")
+    def _escape_fits_quote(self) -> "CsvOptions":
+        if self.escape is not None and self.escape != self.quote and self.escape in QUOTES:
+            raise FieldError(
+                ("escape",),
+                f"escape {self.escape!r} is another quote character than quote {self.quote!r}; "
+                f"use {self.quote!r} (doubled quotes) or '\\\\'",
+            )
+        return self
 
 
 LineEnding = Literal["lf", "crlf"]
@@ -133,7 +187,8 @@ class TextOptions(SpecModel):
     """How CSV and NDJSON files end their lines and themselves, how they are compressed, and
     where split cuts land.
 
-    ``line_endings``, ``file_endings`` and ``compression`` repeat over the data files in order, as
+    ``line_endings``, ``file_endings``, ``compression`` and ``bom`` (a UTF-8 byte order mark at the
+    start of the file, as Windows tools write one) repeat over the data files in order, as
     ``file_weights`` do, so two line endings and three file endings over six files give every
     combination once.
     """
@@ -141,7 +196,12 @@ class TextOptions(SpecModel):
     line_endings: tuple[LineEnding, ...] = Field(("lf",), min_length=1)
     file_endings: tuple[FileEnding, ...] = Field(("newline",), min_length=1)
     compression: tuple[TextCompression, ...] = Field(("none",), min_length=1)
+    bom: tuple[bool, ...] = Field((False,), min_length=1)
     cuts: CutPlan | None = None
+
+    def bom_of(self, file_index: int) -> bool:
+        """Whether data file ``file_index`` starts with a UTF-8 byte order mark (EF BB BF)."""
+        return self.bom[file_index % len(self.bom)]
 
     def compression_of(self, file_index: int) -> TextCompression:
         """How data file ``file_index`` is compressed (its key then ends in .gz or .zst)."""
@@ -199,7 +259,8 @@ class SizeSkew(SpecModel):
 class ColumnSpec(SpecModel):
     """One column: its type, how values are drawn, and how many are NULL or edge values."""
 
-    name: str = Field(pattern=rf"^{IDENTIFIER.pattern}$")
+    # Any text a header may hold: spaces, quotes, reserved words ("first name", 'say "hi"', select).
+    name: str
     type: str
     generator: Literal["random", "sequence"] = "random"
     nulls: float = Field(0.0, ge=0.0, le=1.0)
@@ -210,6 +271,16 @@ class ColumnSpec(SpecModel):
     choices: tuple[SpecValue, ...] | None = Field(None, min_length=1)
     cardinality: int | None = Field(None, ge=1)
     max_items: int | None = Field(None, ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        if not value or len(value) > MAX_NAME_LENGTH or value != value.strip() or not value.isprintable():
+            raise ValueError(
+                f"column name {value!r} must be 1 to {MAX_NAME_LENGTH} printable characters without "
+                "spaces at either end (inner spaces, quotes and SQL keywords are fine)"
+            )
+        return value
 
     @field_validator("type")
     @classmethod
@@ -366,6 +437,15 @@ class DatasetSpec(SpecModel):
 
     def _check_column_names(self) -> None:
         reject_duplicate_names([column.name for column in self.columns], "columns", "column")
+        seen: dict[str, int] = {}
+        for index, column in enumerate(self.columns):
+            other = seen.setdefault(column.name.lower(), index)
+            if other != index:
+                raise FieldError(
+                    ("columns", index, "name"),
+                    f"column name {column.name!r} differs from {self.columns[other].name!r} "
+                    f"(columns[{other}]) only in case, and SQL names ignore case; rename one",
+                )
 
     def _check_csv_columns(self) -> None:
         if "csv" not in self.formats:
@@ -390,6 +470,17 @@ class DatasetSpec(SpecModel):
                 ("text",), "text options shape CSV and NDJSON files; add csv or ndjson to formats"
             )
         cuts = self.text.cuts
+        if cuts is not None and any(self.text.bom):
+            raise FieldError(
+                ("text", "bom"),
+                "cuts are planned on files without a byte order mark; remove bom or cuts",
+            )
+        if cuts is not None and not self.csv.is_rfc4180 and "csv" in self.formats:
+            raise FieldError(
+                ("text", "cuts"),
+                f"cuts are planned for CSV quoted with '\"' (doubled), not quote {self.csv.quote!r} / "
+                f"escape {self.csv.escape_char!r}; remove cuts or the csv quote and escape",
+            )
         if cuts is not None and self.text.compression != ("none",):
             raise FieldError(
                 ("text", "compression"),
