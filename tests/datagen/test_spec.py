@@ -131,11 +131,65 @@ BAD_SPECS = {
         "size_skew.file: file 2 does not exist with files: 2; use 0..1",
     ),
     "bad dataset name": ("name: small", "name: Small Data", 1, "name: String should match pattern"),
-    "bad column name": (
+    "column name with a space at its end": (
         "name: qty,",
-        "name: my qty,",
+        'name: "qty ",',
         7,
-        "columns[1].name: String should match pattern",
+        "columns[1].name: column name 'qty ' must be 1 to 64 printable characters without "
+        "spaces at either end (inner spaces, quotes and SQL keywords are fine)",
+    ),
+    "column names that differ in case only": (
+        "name: qty,",
+        "name: ID,",
+        7,
+        "columns[1].name: column name 'ID' differs from 'id' (columns[0]) only in case, and SQL names "
+        "ignore case; rename one",
+    ),
+    "unknown csv quote": (
+        "files: 2\n",
+        "files: 2\ncsv: {quote: '|'}\n",
+        5,
+        "csv.quote: quote '|' is not a quote character; use one of '\"', \"'\", '`'",
+    ),
+    "unknown csv escape": (
+        "files: 2\n",
+        "files: 2\ncsv: {escape: '/'}\n",
+        5,
+        "csv.escape: escape '/' is not an escape character; use one of '\"', \"'\", '`', "
+        "'\\\\' (or leave it out: the quote doubled)",
+    ),
+    "csv escape that is another quote": (
+        "files: 2\n",
+        "files: 2\ncsv: {quote: \"'\", escape: '\"'}\n",
+        5,
+        "csv.escape: escape '\"' is another quote character than quote \"'\"; "
+        "use \"'\" (doubled quotes) or '\\\\'",
+    ),
+    "csv delimiter that is a quote": (
+        "files: 2\n",
+        'files: 2\ncsv: {delimiter: "\'"}\n',
+        5,
+        'csv.delimiter: delimiter "\'" must be one character that is not a letter, digit, '
+        "newline, quote or escape character",
+    ),
+    "byte order mark with cuts": (
+        "files: 2\n",
+        "files: 2\ntext:\n  bom: [true]\n  cuts: {split_size: 1024, pad_column: label}\n",
+        6,
+        "text.bom: cuts are planned on files without a byte order mark; remove bom or cuts",
+    ),
+    "byte order mark that is not a boolean": (
+        "files: 2\n",
+        "files: 2\ntext: {bom: [yes please]}\n",
+        5,
+        "text.bom[0]: Input should be a valid boolean",
+    ),
+    "cuts with another quote": (
+        "files: 2\n",
+        'files: 2\ncsv: {quote: "\'"}\ntext:\n  cuts: {split_size: 1024, pad_column: label}\n',
+        7,
+        'text.cuts: cuts are planned for CSV quoted with \'"\' (doubled), not quote "\'" / escape "\'"; '
+        "remove cuts or the csv quote and escape",
     ),
     "cut plan below the minimum split size": (
         "files: 2\n",
