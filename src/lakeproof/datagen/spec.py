@@ -33,6 +33,9 @@ SpecValue = object
 
 INT32_MAX = 2**31 - 1
 MAX_NAME_LENGTH = 64
+MAX_REPEAT = 2000
+MAX_STRING_LENGTH = 16 * 1024 * 1024
+MAX_COLUMNS = 2000
 
 _Named = TypeVar("_Named", bound=str)
 
@@ -271,6 +274,20 @@ class ColumnSpec(SpecModel):
     choices: tuple[SpecValue, ...] | None = Field(None, min_length=1)
     cardinality: int | None = Field(None, ge=1)
     max_items: int | None = Field(None, ge=0)
+    # Long values: every string of the vocabulary is exactly this many characters (1 MiB: 1048576).
+    length: int | None = Field(None, ge=1, le=MAX_STRING_LENGTH)
+    # Wide tables: this column N times, as name_001 .. name_N (each its own values).
+    repeat: int | None = Field(None, ge=2, le=MAX_REPEAT)
+
+    def repeated(self) -> tuple["ColumnSpec", ...]:
+        """This column, or its ``repeat`` copies named ``name_001``, ``name_002``, ..."""
+        if self.repeat is None:
+            return (self,)
+        width = max(3, len(str(self.repeat)))
+        return tuple(
+            self.model_copy(update={"name": f"{self.name}_{index:0{width}d}", "repeat": None})
+            for index in range(1, self.repeat + 1)
+        )
 
     @field_validator("name")
     @classmethod
@@ -319,13 +336,22 @@ class ColumnSpec(SpecModel):
             "max": ordered,
             "choices": not is_nested(leaf),
             "cardinality": pa.types.is_string(leaf),
+            "length": pa.types.is_string(dtype),
             "max_items": pa.types.is_list(dtype),
         }
         for option, allowed in applies.items():
             if getattr(self, option) is not None and not allowed:
                 raise FieldError((option,), f"{option} does not apply to a {self.type} column; remove it")
+        if self.length is not None:
+            digits = len(str((self.cardinality or DEFAULT_CARDINALITY) - 1))
+            if self.length < digits:
+                raise FieldError(
+                    ("length",),
+                    f"length {self.length} cannot hold {self.cardinality or DEFAULT_CARDINALITY} distinct "
+                    f"values (their numbers take {digits} characters); raise length or lower cardinality",
+                )
         if self.choices is not None:
-            for option in ("min", "max", "cardinality"):
+            for option in ("min", "max", "cardinality", "length"):
                 if getattr(self, option) is not None:
                     raise FieldError((option,), f"{option} and choices exclude each other; keep one")
 
@@ -396,6 +422,20 @@ class DatasetSpec(SpecModel):
     def file_schema(self, file_index: int) -> FileSchema:
         """How file ``file_index`` drifts (``drift`` repeats over the files, as ``file_weights`` do)."""
         return self.drift[file_index % len(self.drift)] if self.drift else FileSchema()
+
+    @field_validator("columns")
+    @classmethod
+    def _expand_repeats(cls, value: tuple[ColumnSpec, ...]) -> tuple[ColumnSpec, ...]:
+        for column in value:
+            if column.repeat is not None and column.generator == "sequence":
+                raise ValueError(
+                    f"column {column.name!r} repeats a sequence: the copies would hold the same ids; "
+                    "remove repeat or the sequence generator"
+                )
+        expanded = tuple(copy for column in value for copy in column.repeated())
+        if len(expanded) > MAX_COLUMNS:
+            raise ValueError(f"{len(expanded)} columns after repeat; at most {MAX_COLUMNS}")
+        return expanded
 
     @field_validator("file_weights")
     @classmethod
