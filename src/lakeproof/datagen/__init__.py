@@ -50,6 +50,9 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
         max: 1000
         choices: [a, b, c]     # draw uniformly from these instead (excludes min, max, cardinality)
         cardinality: 5000      # string: vocabulary size (default 1000)
+        length: 1048576        # string: every value exactly this many characters (up to 16 MiB)
+        repeat: 300            # this column 300 times, as name_001 .. name_300 (each its own
+                               #   values; not for a sequence): wide tables
         max_items: 4           # list: 0..max_items items (default 4)
 
 For list columns, min/max/choices/cardinality apply to the items; struct fields always use
