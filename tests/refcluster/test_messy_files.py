@@ -265,4 +265,4 @@ def test_text_columns_parsed_to_hugeint_keep_their_type(
         (f"SELECT big, count(*) AS n FROM {scan} GROUP BY big", "HUGEINT"),
     ):
         _assert_equals_oracle(lab, client, sql, {"target_split_size": 1024, "split_csv": True})
-        assert [column["type"] for column in client.query(sql, {})["columns"]][0] == first
+        assert client.query(sql, {})["columns"][0]["type"] == first

@@ -125,6 +125,8 @@ def test_splits_hold_every_record_once(
 
 
 def _quoted(value: str, quote: str, escape: str) -> str:
+    if not quote:
+        return value
     if escape != quote:
         value = value.replace(escape, escape + escape)
     return quote + value.replace(quote, escape + quote) + quote
@@ -135,7 +137,7 @@ values = st.text(st.sampled_from(["a", ",", "\n", "\r", '"', "'", "\\", "\u00e9"
 
 @given(
     rows=st.lists(st.tuples(st.integers(0, 99), values), min_size=1, max_size=15),
-    dialect=st.sampled_from([('"', '"'), ("'", "\\")]),
+    dialect=st.sampled_from([('"', '"'), ("'", "\\"), ("", "")]),
     crlf=st.booleans(),
     cuts=st.lists(st.integers(1, 400), max_size=10),
 )
@@ -144,6 +146,8 @@ def test_csv_cut_at_exact_record_starts_holds_every_record_once(
     rows: list[tuple[int, str]], dialect: tuple[str, str], crlf: bool, cuts: list[int]
 ) -> None:
     quote, escape = dialect
+    if not quote:  # unquoted values hold no line break
+        rows = [(number, value.replace("\n", " ")) for number, value in rows]
     eol = "\r\n" if crlf else "\n"
     records = [f"{_quoted('id', quote, escape)},{_quoted('v', quote, escape)}{eol}"]
     records += [f"{number},{_quoted(value, quote, escape)}{eol}" for number, value in rows]

@@ -561,7 +561,8 @@ def csv_record_starts(
     q, e = quote.encode(), escape.encode()
     doubled = not e or e == q
     outside = re.compile(b"[" + re.escape(q) + b"\n]" if q else b"\n")
-    inside = re.compile(b"[" + re.escape(q) + (b"" if doubled else re.escape(e)) + b"]")
+    # Without a quote character nothing is ever inside quotes.
+    inside = re.compile(b"[" + re.escape(q) + (b"" if doubled else re.escape(e)) + b"]" if q else b"(?!)")
     in_quotes, skip, position, next_cut = False, False, 0, 0
     while position < size and next_cut < len(pending):
         data = reader.read_range(file.uri, position, min(position + RECORD_SCAN_SIZE, size))
