@@ -169,6 +169,9 @@ def _text_split_table(
     # parses it with the query's own options, exactly as it would parse the whole object.
     if work.schema is None:
         relation = connection.sql(_local_scan_sql(work, [path], "*"))
+        if work.columns == ():
+            # No column needed (count(*)): the rows alone, as a table without columns.
+            return NodeTable(relation.to_arrow_table().select([]), ())
         if work.columns is not None:
             relation = relation.select(*_needed_columns(relation.columns, work))
     elif path.stat().st_size == 0:
