@@ -266,3 +266,20 @@ def test_text_columns_parsed_to_hugeint_keep_their_type(
     ):
         _assert_equals_oracle(lab, client, sql, {"target_split_size": 1024, "split_csv": True})
         assert client.query(sql, {})["columns"][0]["type"] == first
+
+
+@pytest.mark.parametrize("function", ["read_csv", "read_json"])
+def test_count_star_alone_over_sniffed_text_files(lab: Lab, client: CoordinatorClient, function: str) -> None:
+    # No column needed and the types sniffed over the glob: each split still counts its rows.
+    files = (
+        {"part-0.csv": _csv_lines(0, 30), "part-1.csv": _csv([]), "part-2.csv": _csv_lines(30, 20)}
+        if function == "read_csv"
+        else {
+            "part-0.ndjson": _ndjson_lines(0, 30),
+            "part-1.ndjson": b"",
+            "part-2.ndjson": _ndjson_lines(30, 20),
+        }
+    )
+    glob = _put(lab, f"count-star-{function}", files)
+    sql = f"SELECT count(*) AS n FROM {function}('{glob}/*')"
+    _assert_equals_oracle(lab, client, sql, {"target_split_size": 1024, "split_csv": True})

@@ -167,11 +167,14 @@ def _text_split_table(
 ) -> NodeTable:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
+    if work.columns == ():
+        # No column needed (count(*)): the rows alone, as a table without columns.
+        if path.stat().st_size == 0:
+            return NodeTable(pa.table({}), ())
+        rows = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
+        return NodeTable(rows.select([]), ())
     if work.schema is None:
         relation = connection.sql(_local_scan_sql(work, [path], "*"))
-        if work.columns == ():
-            # No column needed (count(*)): the rows alone, as a table without columns.
-            return NodeTable(relation.to_arrow_table().select([]), ())
         if work.columns is not None:
             relation = relation.select(*_needed_columns(relation.columns, work))
     elif path.stat().st_size == 0:
