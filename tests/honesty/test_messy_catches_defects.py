@@ -22,6 +22,10 @@ start a range after the first newline past its cut (``csv_cut_at_newlines``) sta
 value; nodes that sniff each range's dialect alone (``per_split_dialect``) read a backslash escape
 as text wherever a range holds no escaped quote.
 
+``data/specs/messy_wide.yaml`` (slow tier) reads 500-column NDJSON files whose integer columns
+DuckDB sniffs as HUGEINT; nodes that gather their splits as Arrow typed them
+(``split_types_lost``) answer DECIMAL(38,0).
+
 ``data/specs/messy_types.yaml`` makes TIMESTAMPTZ, TIME, INTERVAL, UUID, BLOB, HUGEINT,
 DECIMAL(38,x), maps and nested values in the query; an engine that merges what Arrow carried
 from the nodes without DuckDB's types (``node_types_lost``) answers with other column types.
@@ -161,3 +165,25 @@ def test_per_split_dialect_reads_backslash_escapes_as_text() -> None:
         r"(\d+) rows missing, \1 extra rows",
         message,
     ), message
+
+
+SLOW_SPECS = ["suites/equivalence/query_specs_slow.robot"]
+WIDE = "Every row of a 500-column table read with sniffed types"
+
+
+def test_the_wide_sniffed_case_passes_on_a_correct_engine() -> None:
+    run = run_suite(SLOW_SPECS, [], variables={"DYNAMICTESTS": f"Query Specs Slow.{WIDE}"})
+    assert run.passed == [WIDE], run.describe()
+
+
+def test_split_types_lost_fails_the_wide_sniffed_ndjson_rows() -> None:
+    # DuckDB types the 300 integer columns of the 500-column NDJSON files HUGEINT when it sniffs
+    # them; nodes that gather their splits as Arrow typed them answer DECIMAL(38,0). CSV (sniffed
+    # BIGINT) stays right.
+    run = run_suite(SLOW_SPECS, ["split_types_lost"], variables={"DYNAMICTESTS": f"Query Specs Slow.{WIDE}"})
+    message = run.failures[WIDE]
+    assert message.startswith(
+        f"{WIDE}: 4 of 10 runs wrong: ndjson/coordinator_only: differs from the oracle: results differ: "
+        "column 'n_001' is DECIMAL(38,0), expected HUGEINT"
+    ), message
+    assert "csv/" not in message, message

@@ -66,6 +66,8 @@ DEFECTS: dict[str, str] = {
     "each cut, as if no quoted value held one",
     "per_split_dialect": "nodes sniff each CSV split's delimiter, quote and escape on their own, not "
     "as DuckDB sniffed them for the glob",
+    "split_types_lost": "nodes gather their text splits as Arrow typed them: a HUGEINT column of the "
+    "files arrives as DECIMAL(38,0)",
 }
 
 Glob = tuple[str, Format]
@@ -252,6 +254,11 @@ class Defects:
     def pruned(self, kept: list[FileInfo], files: Sequence[FileInfo]) -> list[FileInfo]:
         """The objects left to read after partition pruning: every one of ``files`` if pruning is off."""
         return list(files) if "partitions_not_pruned" in self else kept
+
+    @property
+    def restores_split_types(self) -> bool:
+        """Whether nodes restore the DuckDB types of their text splits when they gather them."""
+        return "split_types_lost" not in self
 
     def source_schema(self, schema: SourceSchema | None) -> SourceSchema | None:
         """The whole glob's schema nodes parse splits to: none with ``per_split_sniffing`` (each

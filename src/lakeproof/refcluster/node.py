@@ -237,15 +237,18 @@ def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, 
     connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {rows}")
 
 
-def _register_splits(connection: duckdb.DuckDBPyConnection, tables: list[NodeTable]) -> None:
+def _register_splits(
+    connection: duckdb.DuckDBPyConnection, tables: list[NodeTable], restore_types: bool = True
+) -> None:
     """The text splits' rows as view ``SPLITS_TABLE``, with the DuckDB types the splits were
     parsed to: Arrow carries HUGEINT as DECIMAL(38,0), so a column whose splits agree on a type
-    Arrow changed is cast back to it."""
+    Arrow changed is cast back to it (as Arrow typed them if ``restore_types`` is off: the defect
+    ``split_types_lost``)."""
     raw = _union([table.table for table in tables])
     connection.register(_SPLITS_ARROW, raw)
     arrow_types = [str(kind) for kind in connection.sql(f"SELECT * FROM {_SPLITS_ARROW} LIMIT 0").types]  # noqa: S608
     parsed = [set(kinds) for kinds in zip(*(table.duckdb_types for table in tables), strict=True)]
-    if len(parsed) != len(arrow_types):
+    if len(parsed) != len(arrow_types) or not restore_types:
         parsed = [set() for _ in arrow_types]  # the stand-in column of a count(*)
     columns = ", ".join(
         f"CAST({_quoted(name)} AS {next(iter(kinds))}) AS {_quoted(name)}"
@@ -337,7 +340,9 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
                 doing = f"running the query over its splits on {task.node}"
                 copies = {str(path): split.uri for split, path in zip(work.splits, paths, strict=True)}
                 with interrupting(connection, task.deadline, doing, cancelled), caller_errors(copies):
-                    result.tables[work.source] = _run_work(connection, work, paths, stats)
+                    result.tables[work.source] = _run_work(
+                        connection, work, paths, stats, task.defects.restores_split_types
+                    )
     finally:
         connection.close()
         _count_running(-1)
@@ -345,7 +350,11 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
 
 
 def _run_work(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], stats: list[SplitStats]
+    connection: duckdb.DuckDBPyConnection,
+    work: ScanWork,
+    paths: list[Path],
+    stats: list[SplitStats],
+    restore_types: bool = True,
 ) -> NodeTable:
     """Parse the fetched splits and run the node SQL over them."""
     if work.format == "parquet":
@@ -357,7 +366,7 @@ def _run_work(
         ]
         for split_stats, table in zip(stats, tables, strict=True):
             split_stats.rows = table.table.num_rows
-        _register_splits(connection, tables)
+        _register_splits(connection, tables, restore_types)
     relation = connection.sql(work.node_sql)
     types = tuple(str(kind) for kind in relation.types)
     table = NodeTable(relation.to_arrow_table(), types)
