@@ -20,7 +20,7 @@ from lakeproof.properties.formulas import Verdict, aggregate_sql, aggregate_verd
 from lakeproof.properties.generators import ShapeName, SizeLayout, fixed_request
 from lakeproof.properties.invariants import CoalescingRules
 from lakeproof.properties.profile import ExpectedObject, profile_violations
-from lakeproof.properties.pushdown import BytesRead, Saving, bytes_read
+from lakeproof.properties.pushdown import BytesRead, PartitionPruning, Saving, bytes_read, split_by_partition
 from lakeproof.properties.runner import Planner, PropertyRun, check_plan_property, check_plan_request
 
 SEED_VARIABLE = "${PROPERTY_SEED}"
@@ -326,8 +326,9 @@ class PropertyKeywords:
         Counts the bodies of GET and range GET requests (data and footers) of every reader
         during the query. With ``oracle`` (the default) the answer must also equal plain
         DuckDB's (`Query Should Match Oracle`; the oracle's reads bypass the proxy). Returns
-        ``label`` (default: the query), ``bytes``, ``requests`` and ``by_reader``; further
-        ``name=value`` arguments are pragmas. Compare two with `Bytes Read Should Be Fewer`.
+        ``label`` (default: the query), ``bytes``, ``requests``, ``by_reader`` and ``by_key``
+        (bytes per object key); further ``name=value`` arguments are pragmas. Compare two with
+        `Bytes Read Should Be Fewer` or `Partition Filter Should Skip Objects`.
 
         Example:
         | ${full}=    `Measure Bytes Read`    SELECT * FROM ${scan}    label=full scan
@@ -347,6 +348,7 @@ class PropertyKeywords:
             "bytes": measured.bytes,
             "requests": measured.requests,
             "by_reader": dict(measured.by_reader),
+            "by_key": dict(measured.by_key),
         }
 
     @keyword
@@ -387,11 +389,66 @@ class PropertyKeywords:
             raise AssertionError(problems[0])
         return saving.saved_share
 
+    @keyword
+    def partition_filter_should_skip_objects(
+        self, filtered: dict[str, Any], full: dict[str, Any], dataset: str, format: Format, **kept: str
+    ) -> int:
+        """Fails unless a query filtered on partition columns skipped every object its filter rules out.
+
+        ``filtered`` and ``full`` are results of `Measure Bytes Read`: the filtered query and a
+        full scan of the same ``format`` objects of ``dataset``. ``name=value`` arguments are
+        the partition values the filter keeps (``year=2024``): the objects whose key lacks the
+        folder ``year=2024/`` are the ones it rules out, their sizes taken from the dataset's
+        manifest. A full scan reads every byte of each object at least once; each object ruled
+        out must be read at least its size less with the filter, and the query at least their
+        total less. The log shows every object: its size, the bytes each query read of it.
+        Returns the bytes saved.
+
+        Example:
+        | ${full}=    `Measure Bytes Read`    SELECT count(*) FROM ${scan}    label=full scan
+        | ${one}=    `Measure Bytes Read`    SELECT count(*) FROM ${scan} WHERE year = 2024
+        | `Partition Filter Should Skip Objects`    ${one}    ${full}    messy_hive    parquet    year=2024
+        """
+        manifest = self.context.datasets.get(dataset)
+        if manifest is None:
+            raise AssertionError(
+                f"dataset {dataset!r} was not created in this lab; call 'Create Dataset' first"
+            )
+        sizes = {obj.uri.split("/", 3)[3]: obj.size for obj in manifest.objects_of(format)}
+        if not sizes:
+            raise AssertionError(f"dataset {dataset!r} has no {format} objects")
+        try:
+            kept_objects, pruned = split_by_partition(sizes, kept)
+        except ValueError as error:
+            raise AssertionError(f"dataset {dataset!r} ({format}): {error}") from None
+        pruning = PartitionPruning(self._bytes_read(full), self._bytes_read(filtered), kept_objects, pruned)
+        log_table(
+            f"Bytes read per object: {pruning.filtered.label} against {pruning.full.label}",
+            ["object", "size", "filter", "full scan", "filtered query"],
+            [
+                [
+                    key.rsplit(f"/{dataset}/", 1)[-1],
+                    f"{size:,}",
+                    "kept" if key in kept_objects else "ruled out",
+                    f"{pruning.full.by_key.get(key, 0):,}",
+                    f"{pruning.filtered.by_key.get(key, 0):,}",
+                ]
+                for key, size in sizes.items()
+            ],
+        )
+        if problems := pruning.problems():
+            raise AssertionError(problems[0])
+        return pruning.full.bytes - pruning.filtered.bytes
+
     @staticmethod
     def _bytes_read(measured: dict[str, Any]) -> BytesRead:
         try:
             return BytesRead(
-                measured["label"], measured["bytes"], measured["requests"], measured["by_reader"]
+                measured["label"],
+                measured["bytes"],
+                measured["requests"],
+                measured["by_reader"],
+                measured.get("by_key", {}),
             )
         except (KeyError, TypeError):
             raise AssertionError(

@@ -50,19 +50,24 @@ class SpecKeywords:
         return self._cases[path]
 
     @keyword
-    def get_query_spec_datasets(self, specs: str = str(SPECS_DIR)) -> list[str]:
+    def get_query_spec_datasets(self, specs: str = str(SPECS_DIR), exclude: str = "") -> list[str]:
         """Returns the datasets the query spec files in directory ``specs`` read, each once.
 
         Every spec file is validated on the way, so a broken one fails here with its file, line
-        and field. Create the datasets once in the suite setup.
+        and field. With ``exclude`` (a tag, e.g. ``slow``), a dataset only cases with that tag
+        read is left out: a suite that does not run them need not create it. Create the
+        datasets once in the suite setup.
 
         Example:
-        | ${datasets}=    `Get Query Spec Datasets`
+        | ${datasets}=    `Get Query Spec Datasets`    exclude=slow
         | FOR    ${dataset}    IN    @{datasets}
         |     `Create Dataset`    ${dataset}
         | END
         """
-        return list(load_catalogue(Path(specs), DATASETS_DIR).datasets)
+        catalogue = load_catalogue(Path(specs), DATASETS_DIR)
+        if not exclude:
+            return list(catalogue.datasets)
+        return list(dict.fromkeys(case.dataset for case in catalogue.cases if exclude not in case.tags))
 
     @keyword
     def query_spec_should_match_oracle(

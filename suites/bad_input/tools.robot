@@ -176,6 +176,12 @@ A dataset spec with a NULL ratio above one names the bound
     ...    EQUALS:${DATASETS}${/}null_ratio.yaml:5: columns[0].nulls: Input should be less than or equal to 1 (got 1.5)
     ...    Create Dataset    ${DATASETS}${/}null_ratio.yaml
 
+A dataset spec with an unknown CSV quote character lists the quote characters
+    [Documentation]    A dialect field: the value, then the characters a quote may be.
+    Run Keyword And Expect Error
+    ...    EQUALS:${DATASETS}${/}unknown_quote.yaml:5: csv.quote: quote '|' is not a quote character; use one of '"', "'", '`'
+    ...    Create Dataset    ${DATASETS}${/}unknown_quote.yaml
+
 A binary file given as a dataset spec says it is not one
     [Documentation]    The keyword says what the command says.
     Write A Binary File

@@ -15,7 +15,7 @@ Library             DataDriver    reader_class=${CURDIR}/../../keywords/QuerySpe
 ...                     file_search_strategy=None    include=${SPEC_TAGS}    exclude=slow
 Resource            query_specs.resource
 
-Suite Setup         Start Lab With Query Spec Datasets
+Suite Setup         Start Lab With Query Spec Datasets    exclude=slow
 Suite Teardown      Stop Lab
 Test Template       Spec Case Should Match Oracle Under Every Strategy
 

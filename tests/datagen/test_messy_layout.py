@@ -9,7 +9,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lakeproof.datagen import LocalSink, Manifest, load_spec, write_dataset
+from lakeproof.datagen import LocalSink, Manifest, generate_tables, load_spec, write_dataset
+from lakeproof.datagen.encode import csv_records
 
 from .helpers import DATASETS
 
@@ -82,3 +83,56 @@ def test_compressed_text_files_and_parquet_codecs(tmp_path: Path) -> None:
 def test_writing_the_same_messy_spec_twice_gives_the_same_bytes(tmp_path: Path) -> None:
     first, second = (_written(tmp_path / run, "messy_compression") for run in ("a", "b"))
     assert [obj.sha256 for obj in first.objects] == [obj.sha256 for obj in second.objects]
+
+
+def test_tab_separated_files_start_with_a_byte_order_mark_in_turn(tmp_path: Path) -> None:
+    manifest = _written(tmp_path, "messy_dialect_tab")
+    for fmt in ("csv", "ndjson"):
+        objects = manifest.objects_of(fmt)
+        starts = [Path(obj.uri).read_bytes()[:3] == b"\xef\xbb\xbf" for obj in objects]
+        assert starts == [True, False] * 3, fmt  # text.bom: [true, false] over six files
+        assert [obj.text.bom for obj in objects if obj.text] == starts
+    first = Path(manifest.objects_of("csv")[0].uri).read_bytes().decode("utf-8-sig").split("\n", 1)[0]
+    # Header names as written: quoted, their quotes doubled, fields separated by tabs.
+    assert first == '"id"\t"first name"\t"say ""hi"""\t"select"\t"Gr\u00f6\u00dfe"'
+
+
+def test_names_that_need_quoting_read_back_in_every_format(tmp_path: Path) -> None:
+    manifest = _written(tmp_path, "messy_dialect_tab")
+    names = ["id", "first name", 'say "hi"', "select", "Gr\u00f6\u00dfe"]
+    with duckdb.connect() as con:
+        for fmt in manifest.formats:
+            for columns in ("declared", "sniffed"):
+                relation = con.sql(f"SELECT * FROM {manifest.duckdb_scan(fmt, columns=columns)}")
+                assert relation.columns == names, (fmt, columns)
+                values = con.sql(
+                    f'SELECT count(*), count(DISTINCT "first name"), sum(id) FROM {manifest.duckdb_scan(fmt)}'
+                ).fetchone()
+                assert values == (600, 7, 179_700), (fmt, columns)
+
+
+def test_single_quotes_and_backslash_escapes_read_back_as_generated(tmp_path: Path) -> None:
+    spec = load_spec(DATASETS / "messy_dialect_quotes.yaml")
+    manifest = write_dataset(spec, LocalSink(tmp_path))
+    body = Path(manifest.objects_of("csv")[0].uri).read_bytes()
+    assert body.startswith(b"'id'|'note'|'quip'|'amount'|'day'\n")
+    assert b"'back\\\\slash'" in body  # the escape before itself
+    assert b'"' not in body.replace(b'say "hi"', b"").replace(b'"fourth"', b"")  # only values hold '"'
+    generated = pa.concat_tables(generate_tables(spec)).select(["id", "note", "quip"]).to_pylist()
+    with duckdb.connect() as con:
+        for columns in ("declared", "sniffed"):
+            scan = manifest.duckdb_scan("csv", columns=columns)
+            rows = con.sql(f"SELECT id, note, quip FROM {scan} ORDER BY id").fetchall()
+            # Sniffed reads take quoted empty strings for NULL (DuckDB's default); declared ones do not.
+            expected = [
+                (row["id"], None if columns == "sniffed" and row["note"] == "" else row["note"], row["quip"])
+                for row in generated
+            ]
+            assert rows == [tuple(row) for row in expected], columns
+
+
+def test_csv_records_follow_quotes_and_escapes() -> None:
+    rfc = b'"a","b"\n1,"x\n""y"",\nz"\n2,""\n'
+    assert csv_records(rfc) == [b'"a","b"\n', b'1,"x\n""y"",\nz"\n', b'2,""\n']
+    escaped = b"'a'|'b'\n1|'it\\'s\n'\n2|'\\\\'\n3|'end"
+    assert csv_records(escaped, "'", "\\") == [b"'a'|'b'\n", b"1|'it\\'s\n'\n", b"2|'\\\\'\n", b"3|'end"]

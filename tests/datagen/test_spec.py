@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lakeproof.datagen import load_spec
+from lakeproof.datagen import generate_table, load_spec
 from lakeproof.errors import ConfigError
 
 from .helpers import DATASETS, SMALL_SPEC
@@ -131,11 +131,85 @@ BAD_SPECS = {
         "size_skew.file: file 2 does not exist with files: 2; use 0..1",
     ),
     "bad dataset name": ("name: small", "name: Small Data", 1, "name: String should match pattern"),
-    "bad column name": (
+    "column name with a space at its end": (
         "name: qty,",
-        "name: my qty,",
+        'name: "qty ",',
         7,
-        "columns[1].name: String should match pattern",
+        "columns[1].name: column name 'qty ' must be 1 to 64 printable characters without "
+        "spaces at either end (inner spaces, quotes and SQL keywords are fine)",
+    ),
+    "column names that differ in case only": (
+        "name: qty,",
+        "name: ID,",
+        7,
+        "columns[1].name: column name 'ID' differs from 'id' (columns[0]) only in case, and SQL names "
+        "ignore case; rename one",
+    ),
+    "repeated sequence column": (
+        "generator: sequence}",
+        "generator: sequence, repeat: 3}",
+        5,
+        "columns: column 'id' repeats a sequence: the copies would hold the same ids; "
+        "remove repeat or the sequence generator",
+    ),
+    "length of a number column": (
+        "min: 0, max: 9}",
+        "min: 0, max: 9, length: 5}",
+        7,
+        "columns[1].length: length does not apply to a int column; remove it",
+    ),
+    "length too short for the distinct values": (
+        "type: string, choices: [a, b]}",
+        "type: string, cardinality: 1000, length: 2}",
+        8,
+        "columns[2].length: length 2 cannot hold 1000 distinct values (their numbers take 3 characters); "
+        "raise length or lower cardinality",
+    ),
+    "unknown csv quote": (
+        "files: 2\n",
+        "files: 2\ncsv: {quote: '|'}\n",
+        5,
+        "csv.quote: quote '|' is not a quote character; use one of '\"', \"'\", '`'",
+    ),
+    "unknown csv escape": (
+        "files: 2\n",
+        "files: 2\ncsv: {escape: '/'}\n",
+        5,
+        "csv.escape: escape '/' is not an escape character; use one of '\"', \"'\", '`', "
+        "'\\\\' (or leave it out: the quote doubled)",
+    ),
+    "csv escape that is another quote": (
+        "files: 2\n",
+        "files: 2\ncsv: {quote: \"'\", escape: '\"'}\n",
+        5,
+        "csv.escape: escape '\"' is another quote character than quote \"'\"; "
+        "use \"'\" (doubled quotes) or '\\\\'",
+    ),
+    "csv delimiter that is a quote": (
+        "files: 2\n",
+        'files: 2\ncsv: {delimiter: "\'"}\n',
+        5,
+        'csv.delimiter: delimiter "\'" must be one character that is not a letter, digit, '
+        "newline, quote or escape character",
+    ),
+    "byte order mark with cuts": (
+        "files: 2\n",
+        "files: 2\ntext:\n  bom: [true]\n  cuts: {split_size: 1024, pad_column: label}\n",
+        6,
+        "text.bom: cuts are planned on files without a byte order mark; remove bom or cuts",
+    ),
+    "byte order mark that is not a boolean": (
+        "files: 2\n",
+        "files: 2\ntext: {bom: [yes please]}\n",
+        5,
+        "text.bom[0]: Input should be a valid boolean",
+    ),
+    "cuts with another quote": (
+        "files: 2\n",
+        'files: 2\ncsv: {quote: "\'"}\ntext:\n  cuts: {split_size: 1024, pad_column: label}\n',
+        7,
+        'text.cuts: cuts are planned for CSV quoted with \'"\' (doubled), not quote "\'" / escape "\'"; '
+        "remove cuts or the csv quote and escape",
     ),
     "cut plan below the minimum split size": (
         "files: 2\n",
@@ -309,3 +383,17 @@ def test_a_cut_plan_cannot_pad_a_column_with_nulls(write_spec: Callable[..., Pat
         ConfigError, match=r"spec\.yaml:8: text\.cuts\.pad_column: pad_column 'label' must hold no NULLs"
     ):
         load_spec(path)
+
+
+def test_repeat_makes_numbered_columns_and_length_exact_strings(write_spec: Callable[..., Path]) -> None:
+    text = SMALL_SPEC.replace("min: 0, max: 9}", "min: 0, max: 9, repeat: 12}").replace(
+        "type: string, choices: [a, b]}", "type: string, cardinality: 3, length: 5000}"
+    )
+    spec = load_spec(write_spec(text))
+    repeated = [f"qty_{i:03d}" for i in range(1, 13)]
+    assert [column.name for column in spec.columns] == ["id", *repeated, "label"]
+    table = generate_table(spec)
+    assert table.column("qty_001").to_pylist() != table.column("qty_002").to_pylist()  # each its own values
+    labels = set(table.column("label").to_pylist())
+    assert len(labels) == 3
+    assert {len(label) for label in labels} == {5000}

@@ -16,12 +16,24 @@ bytes as text.
 ``data/specs/messy_hive.yaml`` reads objects under year=/month= keys; nodes that read their
 copies as plain files (``hive_keys_ignored``) lose the partition columns.
 
+``data/specs/messy_dialect_tab.yaml`` and ``messy_dialect_quotes.yaml`` cut tab-separated and
+single-quoted CSV files into byte ranges of 1024 where quoted values hold line breaks: nodes that
+start a range after the first newline past its cut (``csv_cut_at_newlines``) start inside a
+value; nodes that sniff each range's dialect alone (``per_split_dialect``) read a backslash escape
+as text wherever a range holds no escaped quote.
+
+``data/specs/messy_wide.yaml`` (slow tier) reads 500-column NDJSON files whose integer columns
+DuckDB sniffs as HUGEINT; nodes that gather their splits as Arrow typed them
+(``split_types_lost``) answer DECIMAL(38,0).
+
 ``data/specs/messy_types.yaml`` makes TIMESTAMPTZ, TIME, INTERVAL, UUID, BLOB, HUGEINT,
 DECIMAL(38,x), maps and nested values in the query; an engine that merges what Arrow carried
 from the nodes without DuckDB's types (``node_types_lost``) answers with other column types.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -39,6 +51,8 @@ RARE_ROWS = "Rare scalar types as node rows"
 DRIFT_GROUPS = "Groups over columns some drifting files lack"
 COMPRESSED_COUNT = "Rows of compressed files are all counted"
 PARTITIONS = "Partition columns come from the keys of partitioned files"
+TAB = "Rows of tab-separated files with byte order marks are all counted"
+QUOTES = "Every row of CSV quoted with single quotes and escaped with a backslash"
 
 
 def select(*names: str) -> dict[str, str]:
@@ -121,3 +135,55 @@ def test_hive_keys_ignored_fails_the_partition_columns() -> None:
     assert (
         'parquet/coordinator_only: engine error: Binder Error: Referenced column "year" not found' in message
     )
+
+
+def test_the_dialect_cases_pass_on_a_correct_engine() -> None:
+    run = run_suite(SPECS, [], variables=select(TAB, QUOTES))
+    assert sorted(run.passed) == sorted([TAB, QUOTES]), run.describe()
+
+
+def test_csv_cut_at_newlines_starts_ranges_inside_quoted_values() -> None:
+    run = run_suite(SPECS, ["csv_cut_at_newlines"], variables=select(TAB, QUOTES))
+    # CSV under the four strategies; NDJSON (a newline in a JSON value is written \\n) and the
+    # oracle stay right.
+    tab = run.failures[TAB]
+    assert tab.startswith(f"{TAB}: 4 of 10 runs wrong: csv/coordinator_only: engine error: "), tab
+    assert "ndjson/" not in tab, tab
+    # A range that starts inside a value cannot be parsed: the data's problem as DuckDB sees it.
+    assert '/messy_dialect_tab/csv/part-0000.csv". [verification_exception, HTTP 400]' in tab, tab
+    quotes = run.failures[QUOTES]
+    assert quotes.startswith(f"{QUOTES}: 4 of 5 runs wrong: csv/coordinator_only: engine error: "), quotes
+
+
+def test_per_split_dialect_reads_backslash_escapes_as_text() -> None:
+    run = run_suite(SPECS, ["per_split_dialect"], variables=select(TAB, QUOTES))
+    # Tabs and doubled quotes are sniffed alike in every range: only the escape is lost.
+    assert run.passed == [TAB], run.describe()
+    message = run.failures[QUOTES]
+    assert re.match(
+        rf"{QUOTES}: 4 of 5 runs wrong: csv/coordinator_only: differs from the oracle: results differ: "
+        r"(\d+) rows missing, \1 extra rows",
+        message,
+    ), message
+
+
+SLOW_SPECS = ["suites/equivalence/query_specs_slow.robot"]
+WIDE = "Every row of a 500-column table read with sniffed types"
+
+
+def test_the_wide_sniffed_case_passes_on_a_correct_engine() -> None:
+    run = run_suite(SLOW_SPECS, [], variables={"DYNAMICTESTS": f"Query Specs Slow.{WIDE}"})
+    assert run.passed == [WIDE], run.describe()
+
+
+def test_split_types_lost_fails_the_wide_sniffed_ndjson_rows() -> None:
+    # DuckDB types the 300 integer columns of the 500-column NDJSON files HUGEINT when it sniffs
+    # them; nodes that gather their splits as Arrow typed them answer DECIMAL(38,0). CSV (sniffed
+    # BIGINT) stays right.
+    run = run_suite(SLOW_SPECS, ["split_types_lost"], variables={"DYNAMICTESTS": f"Query Specs Slow.{WIDE}"})
+    message = run.failures[WIDE]
+    assert message.startswith(
+        f"{WIDE}: 4 of 10 runs wrong: ndjson/coordinator_only: differs from the oracle: results differ: "
+        "column 'n_001' is DECIMAL(38,0), expected HUGEINT"
+    ), message
+    assert "csv/" not in message, message

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from lakeproof.properties.formulas import aggregate_sql, aggregate_verdicts, top_sql, top_verdict
-from lakeproof.properties.pushdown import BytesRead, Saving, bytes_read
+from lakeproof.properties.pushdown import BytesRead, PartitionPruning, Saving, bytes_read, split_by_partition
 
 
 @pytest.mark.parametrize("rows", [0, 1, 7, 30_000])
@@ -52,6 +52,52 @@ def test_bytes_read_is_the_difference_of_data_operations() -> None:
     )
     measured = bytes_read("q", before, after)
     assert measured == BytesRead("q", 4500, 5, {"coordinator": 800, "node-1": 4000})
+
+
+def test_bytes_read_counts_each_object_key() -> None:
+    before = {**stats({"GET": (1, 100)}, {}), "by_key": {"p/a.csv": {"bytes": 100}}}
+    after = {
+        **stats({"GET": (3, 700)}, {}),
+        "by_key": {"p/a.csv": {"bytes": 300}, "p/b.csv": {"bytes": 400}, "p/c.csv": {"bytes": 0}},
+    }
+    assert bytes_read("q", before, after).by_key == {"p/a.csv": 200, "p/b.csv": 400}
+
+
+SIZES = {
+    "r/d/parquet/year=2023/part-0.parquet": 1000,
+    "r/d/parquet/year=2024/part-1.parquet": 1100,
+    "r/d/parquet/year=2024/part-2.parquet": 1200,
+}
+
+
+def test_partition_values_choose_the_objects_a_filter_keeps() -> None:
+    kept, pruned = split_by_partition(SIZES, {"year": "2024"})
+    assert sorted(kept) == sorted(SIZES)[1:]
+    assert pruned == {"r/d/parquet/year=2023/part-0.parquet": 1000}
+    with pytest.raises(ValueError, match="no object has a partition 'month'; the partitions are year"):
+        split_by_partition(SIZES, {"month": "01"})
+    with pytest.raises(ValueError, match="select no object; choose values that keep some"):
+        split_by_partition(SIZES, {"year": "2030"})
+
+
+def _measured(label: str, by_key: dict[str, int]) -> BytesRead:
+    return BytesRead(label, sum(by_key.values()), len(by_key), {}, by_key)
+
+
+def test_partition_pruning_needs_every_ruled_out_object_skipped() -> None:
+    kept, pruned = split_by_partition(SIZES, {"year": "2024"})
+    first, *rest = SIZES
+    full = _measured("full", {first: 2500, **dict.fromkeys(rest, 1500)})
+    # The first object's schema read (900 bytes) is paid by both queries.
+    skipped = _measured("2024", {first: 900, **dict.fromkeys(rest, 1500)})
+    assert PartitionPruning(full, skipped, kept, pruned).problems() == []
+    read_anyway = _measured("2024", {first: 2500, **dict.fromkeys(rest, 1500)})
+    assert PartitionPruning(full, read_anyway, kept, pruned).problems() == [
+        f"'2024' read 2,500 bytes of {first} (1,000 bytes), which its filter rules out, against the full "
+        "scan's 2,500: the object was not skipped",
+        "'2024' read 5,500 of the full scan's 5,500 bytes: saved 0, expected at least the 1,000 bytes "
+        "of the 1 objects its filter rules out",
+    ]
 
 
 def test_saving_passes_or_says_how_much_was_saved() -> None:

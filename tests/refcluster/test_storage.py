@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -33,6 +34,7 @@ from lakeproof.refcluster.storage import (
     RangeReader,
     copy_parquet_split,
     csv_header,
+    csv_record_starts,
     format_of,
     glob_match,
     parquet_metadata,
@@ -120,6 +122,65 @@ def test_splits_hold_every_record_once(
     for piece in pieces[:-1]:
         # Whole records only: a piece ends at a newline unless it is empty or the file's end.
         assert piece == b"" or piece.endswith(b"\n") or data.endswith(piece)
+
+
+def _quoted(value: str, quote: str, escape: str) -> str:
+    if not quote:
+        return value
+    if escape != quote:
+        value = value.replace(escape, escape + escape)
+    return quote + value.replace(quote, escape + quote) + quote
+
+
+values = st.text(st.sampled_from(["a", ",", "\n", "\r", '"', "'", "\\", "\u00e9"]), max_size=12)
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 99), values), min_size=1, max_size=15),
+    dialect=st.sampled_from([('"', '"'), ("'", "\\"), ("", "")]),
+    crlf=st.booleans(),
+    cuts=st.lists(st.integers(1, 400), max_size=10),
+)
+@example(rows=[(1, "x\ny"), (2, "z")], dialect=('"', '"'), crlf=False, cuts=[9, 11])
+def test_csv_cut_at_exact_record_starts_holds_every_record_once(
+    rows: list[tuple[int, str]], dialect: tuple[str, str], crlf: bool, cuts: list[int]
+) -> None:
+    quote, escape = dialect
+    if not quote:  # unquoted values hold no line break
+        rows = [(number, value.replace("\n", " ")) for number, value in rows]
+    eol = "\r\n" if crlf else "\n"
+    records = [f"{_quoted('id', quote, escape)},{_quoted('v', quote, escape)}{eol}"]
+    records += [f"{number},{_quoted(value, quote, escape)}{eol}" for number, value in rows]
+    data = "".join(records).encode()
+    starts = set(itertools.accumulate(len(record.encode()) for record in records))
+    uri = "s3://lake/t/file.csv"
+    reader = MemoryReader({uri: data})
+    found = csv_record_starts(reader, FileInfo(uri, "csv", len(data)), cuts, quote, escape)
+    for cut, start in found.items():
+        # The first record start at or after the cut (the file's end when none is).
+        assert start == min(at for at in starts | {len(data)} if at >= cut), cut
+    splits = [
+        dataclasses.replace(
+            split,
+            records=(
+                found.get(split.offset, 0),
+                found.get(split.offset + split.length, len(data)),
+            ),
+        )
+        for split in byte_range_splits(uri, "csv", data, cuts)
+    ]
+    pieces = reassemble(reader, splits)
+    assert b"".join(pieces) == data
+    assert all(piece == b"" or piece.endswith(eol.encode()) for piece in pieces)
+
+
+def test_an_ndjson_split_at_offset_0_drops_a_byte_order_mark() -> None:
+    uri = "s3://lake/t/file.ndjson"
+    data = b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n'
+    reader = MemoryReader({uri: data})
+    first, second = byte_range_splits(uri, "ndjson", data, [12])
+    assert read_text_split(reader, first) == b'{"a": 1}\n'
+    assert read_text_split(reader, second) == b'{"a": 2}\n'
 
 
 def test_a_split_starting_exactly_at_a_record_keeps_it() -> None:

@@ -13,7 +13,10 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
     parquet: {row_group_rows: 10_000, compression: snappy}  # defaults 100_000, snappy
                                # compression: none, snappy, gzip, zstd, lz4, brotli, or a list
                                #   of them repeated over the files in order
-    csv: {header: true, delimiter: ","}    # defaults; delimiter: one char, not a quote or newline
+    csv: {header: true, delimiter: ","}    # defaults; delimiter: one char, not a letter, digit,
+                               #   newline, quote or escape ("\t" for a tab)
+                               # quote: '"' (default), "'" or a backquote; escape: the quote
+                               #   doubled (default) or "\\" ('it\'s', a backslash as \\)
                                # empty_files: [header_only, zero_bytes]: how each CSV file without
                                #   rows is written, in turn (default [header_only])
     size_skew: {file: 0, factor: 100}      # optional: data file 0 gets 100x the rows of each other
@@ -30,9 +33,11 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
       line_endings: [lf, crlf]                   # repeat over the data files (default [lf])
       file_endings: [newline, none, blank_line]  # repeat likewise (default [newline])
       compression: [none, gzip, zstd]            # repeat likewise; keys end in .gz / .zst
+      bom: [true, false]                         # repeat likewise: a UTF-8 byte order mark first
       cuts: {split_size: 1024, pad_column: note} # split cuts placed by construction (>= 1024);
                                #   kinds: [record_start, ...] (default: every kind, in turn)
-    columns:                   # at least one; names are identifiers, unique
+    columns:                   # at least one; names unique (also ignoring case), printable,
+                               #   no spaces at either end: "first name", 'say "hi"', select
       - name: id
         type: bigint           # int, bigint, double, decimal(p,s), string, bool, date, timestamp,
                                # list<T>, struct<name:T,...> (nesting allowed)
@@ -45,6 +50,9 @@ Spec format (``data/datasets/*.yaml``; unknown fields are errors)::
         max: 1000
         choices: [a, b, c]     # draw uniformly from these instead (excludes min, max, cardinality)
         cardinality: 5000      # string: vocabulary size (default 1000)
+        length: 1048576        # string: every value exactly this many characters (up to 16 MiB)
+        repeat: 300            # this column 300 times, as name_001 .. name_300 (each its own
+                               #   values; not for a sequence): wide tables
         max_items: 4           # list: 0..max_items items (default 4)
 
 For list columns, min/max/choices/cardinality apply to the items; struct fields always use

@@ -6,10 +6,12 @@ writer here records a time, a host or a random id, and row order is kept.
 Parquet
     pyarrow.parquet with the spec's row-group size and compression, dictionary encoding and
     statistics on. Every type is carried natively, including far dates and NaN.
-CSV (RFC 4180)
+CSV (RFC 4180 unless the spec says otherwise)
     Fields separated by the spec's delimiter, records ended by LF, an optional header. Every
     string value (and header name) is enclosed in double quotes, embedded quotes are doubled, and
-    delimiters and line breaks inside a quoted value are data, not record boundaries. NULL is an
+    delimiters and line breaks inside a quoted value are data, not record boundaries. A spec's
+    ``quote`` and ``escape`` replace the double quote and the doubling (``'it\\'s'``, the escape
+    also before itself); nothing else changes. NULL is an
     empty unquoted field; the empty string is ``""`` (so readers must not turn quoted empties into
     NULL: DuckDB needs ``allow_quoted_nulls=false``). Doubles are shortest round-trip text with
     ``nan``, ``inf``, ``-inf``; dates ``YYYY-MM-DD``; timestamps ``YYYY-MM-DD HH:MM:SS.ffffff``.
@@ -27,6 +29,7 @@ NDJSON
 """
 
 import itertools
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,7 +143,48 @@ def _csv(table: pa.Table, options: CsvOptions, empty_index: int = 0) -> bytes:
         quoting_style="needed",
     )
     pa_csv.write_csv(table, sink, write_options=write_options)
-    return bytes(sink.getvalue())
+    body = bytes(sink.getvalue())
+    return body if options.is_rfc4180 else _requoted(body, options.quote, options.escape_char)
+
+
+_RFC4180_QUOTED = re.compile(rb'"((?:[^"]|"")*)"')
+"""A quoted value as pyarrow writes it; no unquoted value (numbers, dates, NULL) holds a quote."""
+
+
+def _requoted(body: bytes, quote: str, escape: str) -> bytes:
+    """``body`` (RFC 4180) with every quoted value quoted with ``quote`` and escaped with ``escape``."""
+    q, e = quote.encode(), escape.encode()
+
+    def requote(match: re.Match[bytes]) -> bytes:
+        value = match.group(1).replace(b'""', b'"')
+        if e != q:
+            value = value.replace(e, e + e)
+        return q + value.replace(q, e + q) + q
+
+    return _RFC4180_QUOTED.sub(requote, body)
+
+
+def csv_records(body: bytes, quote: str = '"', escape: str = '"') -> list[bytes]:
+    """Each record of a CSV file written with ``quote`` and ``escape``, with its LF.
+
+    A line break inside quotes is data: a record ends at the first LF outside quotes. Bytes after
+    the last LF (a last line without one) are the last record.
+    """
+    q, e = re.escape(quote.encode()), re.escape(escape.encode())
+    if quote == escape:
+        inner = rb"(?:[^" + q + rb"]|" + q + q + rb")*"
+    else:
+        inner = rb"(?:[^" + q + e + rb"]|" + e + rb"[\s\S])*"
+    token = re.compile(q + inner + q + rb"|\n|[^" + q + rb"\n]+|" + q)
+    records: list[bytes] = []
+    start = 0
+    for match in token.finditer(body):
+        if match.group() == b"\n":
+            records.append(body[start : match.end()])
+            start = match.end()
+    if start < len(body):
+        records.append(body[start:])
+    return records
 
 
 def _ndjson(table: pa.Table) -> bytes:

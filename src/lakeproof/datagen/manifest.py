@@ -42,6 +42,7 @@ class TextLayout(_Record):
 
     line_ending: LineEnding
     file_ending: FileEnding
+    bom: bool = False  # starts with a UTF-8 byte order mark
     split_size: int | None = None  # the split size the cuts are planned for (None: no cut plan)
     cuts: tuple[Cut, ...] = ()
 
@@ -126,7 +127,8 @@ class Manifest(_Record):
         # first file of a glob, silently drops every row of a later file whose line ending differs.
         return (
             f"read_csv({path}, header={str(self.csv.header).lower()}, delim={sql_string(self.csv.delimiter)},"
-            f" quote='\"', escape='\"', nullstr='', allow_quoted_nulls=false, auto_detect=false,"
+            f" quote={sql_string(self.csv.quote)}, escape={sql_string(self.csv.escape_char)}, nullstr='',"
+            " allow_quoted_nulls=false, auto_detect=false,"
             f" columns={declared}{extra})"
         )
 

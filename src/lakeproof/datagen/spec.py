@@ -32,6 +32,10 @@ DEFAULT_MAX_ITEMS = 4
 SpecValue = object
 
 INT32_MAX = 2**31 - 1
+MAX_NAME_LENGTH = 64
+MAX_REPEAT = 2000
+MAX_STRING_LENGTH = 16 * 1024 * 1024
+MAX_COLUMNS = 2000
 
 _Named = TypeVar("_Named", bound=str)
 
@@ -73,23 +77,76 @@ class ParquetOptions(SpecModel):
 EmptyCsv = Literal["header_only", "zero_bytes"]
 
 
-class CsvOptions(SpecModel):
-    """How CSV files are written (quoting is fixed: RFC 4180 double quotes).
+QUOTES = ('"', "'", "`")
+"""Quote characters a CSV file may be written with: none of them occurs in an unquoted value."""
+ESCAPES = ('"', "'", "`", "\\")
+"""Escape characters: the quote itself (RFC 4180 doubles it) or another one (``\\'``)."""
 
-    ``empty_files`` says how each CSV file without rows is written, repeated over those files in
-    order: its header line alone, or no byte at all (real lakes hold both).
+
+class CsvOptions(SpecModel):
+    """How CSV files are written: RFC 4180 by default (``"`` quotes, doubled inside a value).
+
+    ``delimiter`` separates fields (``,``, ``;``, a tab ``"\\t"``, ...). Every string value and
+    header name is enclosed in ``quote``; inside it, ``escape`` goes before a quote (and before
+    itself, when it is not the quote: ``'it\\'s'``); by default the quote itself, so quotes are
+    doubled. ``empty_files`` says how each CSV file without rows is written, repeated over those
+    files in order: its header line alone, or no byte at all (real lakes hold both).
     """
 
     header: bool = True
     delimiter: str = ","
+    quote: str = '"'
+    escape: str | None = None
     empty_files: tuple[EmptyCsv, ...] = Field(("header_only",), min_length=1)
 
     @field_validator("delimiter")
     @classmethod
     def _one_plain_character(cls, value: str) -> str:
-        if len(value) != 1 or value in '"\r\n':
-            raise ValueError(f"delimiter {value!r} must be one character other than a quote or newline")
+        if len(value) != 1 or value in "\r\n" or value.isalnum() or value in QUOTES + ESCAPES:
+            raise ValueError(
+                f"delimiter {value!r} must be one character that is not a letter, digit, newline, "
+                "quote or escape character, e.g. ',', ';', '|' or a tab (\"\\t\")"
+            )
         return value
+
+    @field_validator("quote")
+    @classmethod
+    def _known_quote(cls, value: str) -> str:
+        if value not in QUOTES:
+            raise ValueError(
+                f"quote {value!r} is not a quote character; use one of {', '.join(map(repr, QUOTES))}"
+            )
+        return value
+
+    @field_validator("escape")
+    @classmethod
+    def _known_escape(cls, value: str | None) -> str | None:
+        if value is not None and value not in ESCAPES:
+            raise ValueError(
+                f"escape {value!r} is not an escape character; use one of {', '.join(map(repr, ESCAPES))}"
+                " (or leave it out: the quote doubled)"
+            )
+        return value
+
+    @property
+    def escape_char(self) -> str:
+        """The escape character in effect: ``escape``, or the quote itself."""
+        return self.escape or self.quote
+
+    @property
+    def is_rfc4180(self) -> bool:
+        """Whether values are quoted as RFC 4180 says (``"``, doubled), as pyarrow writes them."""
+        return self.quote == '"' and self.escape_char == '"'
+
+    @model_validator(mode="after")
+    def _escape_fits_quote(self) -> "CsvOptions":
+        if self.escape is not None and self.escape != self.quote and self.escape in QUOTES:
+            raise FieldError(
+                ("escape",),
+                f"escape {self.escape!r} is another quote character than quote {self.quote!r}; "
+                f"use {self.quote!r} (doubled quotes) or '\\\\'",
+            )
+        return self
 
 
 LineEnding = Literal["lf", "crlf"]
@@ -133,7 +190,8 @@ class TextOptions(SpecModel):
     """How CSV and NDJSON files end their lines and themselves, how they are compressed, and
     where split cuts land.
 
-    ``line_endings``, ``file_endings`` and ``compression`` repeat over the data files in order, as
+    ``line_endings``, ``file_endings``, ``compression`` and ``bom`` (a UTF-8 byte order mark at the
+    start of the file, as Windows tools write one) repeat over the data files in order, as
     ``file_weights`` do, so two line endings and three file endings over six files give every
     combination once.
     """
@@ -141,7 +199,12 @@ class TextOptions(SpecModel):
     line_endings: tuple[LineEnding, ...] = Field(("lf",), min_length=1)
     file_endings: tuple[FileEnding, ...] = Field(("newline",), min_length=1)
     compression: tuple[TextCompression, ...] = Field(("none",), min_length=1)
+    bom: tuple[bool, ...] = Field((False,), min_length=1)
     cuts: CutPlan | None = None
+
+    def bom_of(self, file_index: int) -> bool:
+        """Whether data file ``file_index`` starts with a UTF-8 byte order mark (EF BB BF)."""
+        return self.bom[file_index % len(self.bom)]
 
     def compression_of(self, file_index: int) -> TextCompression:
         """How data file ``file_index`` is compressed (its key then ends in .gz or .zst)."""
@@ -199,7 +262,8 @@ class SizeSkew(SpecModel):
 class ColumnSpec(SpecModel):
     """One column: its type, how values are drawn, and how many are NULL or edge values."""
 
-    name: str = Field(pattern=rf"^{IDENTIFIER.pattern}$")
+    # Any text a header may hold: spaces, quotes, reserved words ("first name", 'say "hi"', select).
+    name: str
     type: str
     generator: Literal["random", "sequence"] = "random"
     nulls: float = Field(0.0, ge=0.0, le=1.0)
@@ -210,6 +274,30 @@ class ColumnSpec(SpecModel):
     choices: tuple[SpecValue, ...] | None = Field(None, min_length=1)
     cardinality: int | None = Field(None, ge=1)
     max_items: int | None = Field(None, ge=0)
+    # Long values: every string of the vocabulary is exactly this many characters (1 MiB: 1048576).
+    length: int | None = Field(None, ge=1, le=MAX_STRING_LENGTH)
+    # Wide tables: this column N times, as name_001 .. name_N (each its own values).
+    repeat: int | None = Field(None, ge=2, le=MAX_REPEAT)
+
+    def repeated(self) -> tuple["ColumnSpec", ...]:
+        """This column, or its ``repeat`` copies named ``name_001``, ``name_002``, ..."""
+        if self.repeat is None:
+            return (self,)
+        width = max(3, len(str(self.repeat)))
+        return tuple(
+            self.model_copy(update={"name": f"{self.name}_{index:0{width}d}", "repeat": None})
+            for index in range(1, self.repeat + 1)
+        )
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        if not value or len(value) > MAX_NAME_LENGTH or value != value.strip() or not value.isprintable():
+            raise ValueError(
+                f"column name {value!r} must be 1 to {MAX_NAME_LENGTH} printable characters without "
+                "spaces at either end (inner spaces, quotes and SQL keywords are fine)"
+            )
+        return value
 
     @field_validator("type")
     @classmethod
@@ -248,13 +336,22 @@ class ColumnSpec(SpecModel):
             "max": ordered,
             "choices": not is_nested(leaf),
             "cardinality": pa.types.is_string(leaf),
+            "length": pa.types.is_string(dtype),
             "max_items": pa.types.is_list(dtype),
         }
         for option, allowed in applies.items():
             if getattr(self, option) is not None and not allowed:
                 raise FieldError((option,), f"{option} does not apply to a {self.type} column; remove it")
+        if self.length is not None:
+            digits = len(str((self.cardinality or DEFAULT_CARDINALITY) - 1))
+            if self.length < digits:
+                raise FieldError(
+                    ("length",),
+                    f"length {self.length} cannot hold {self.cardinality or DEFAULT_CARDINALITY} distinct "
+                    f"values (their numbers take {digits} characters); raise length or lower cardinality",
+                )
         if self.choices is not None:
-            for option in ("min", "max", "cardinality"):
+            for option in ("min", "max", "cardinality", "length"):
                 if getattr(self, option) is not None:
                     raise FieldError((option,), f"{option} and choices exclude each other; keep one")
 
@@ -326,6 +423,20 @@ class DatasetSpec(SpecModel):
         """How file ``file_index`` drifts (``drift`` repeats over the files, as ``file_weights`` do)."""
         return self.drift[file_index % len(self.drift)] if self.drift else FileSchema()
 
+    @field_validator("columns")
+    @classmethod
+    def _expand_repeats(cls, value: tuple[ColumnSpec, ...]) -> tuple[ColumnSpec, ...]:
+        for column in value:
+            if column.repeat is not None and column.generator == "sequence":
+                raise ValueError(
+                    f"column {column.name!r} repeats a sequence: the copies would hold the same ids; "
+                    "remove repeat or the sequence generator"
+                )
+        expanded = tuple(copy for column in value for copy in column.repeated())
+        if len(expanded) > MAX_COLUMNS:
+            raise ValueError(f"{len(expanded)} columns after repeat; at most {MAX_COLUMNS}")
+        return expanded
+
     @field_validator("file_weights")
     @classmethod
     def _positive_weights(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
@@ -366,6 +477,15 @@ class DatasetSpec(SpecModel):
 
     def _check_column_names(self) -> None:
         reject_duplicate_names([column.name for column in self.columns], "columns", "column")
+        seen: dict[str, int] = {}
+        for index, column in enumerate(self.columns):
+            other = seen.setdefault(column.name.lower(), index)
+            if other != index:
+                raise FieldError(
+                    ("columns", index, "name"),
+                    f"column name {column.name!r} differs from {self.columns[other].name!r} "
+                    f"(columns[{other}]) only in case, and SQL names ignore case; rename one",
+                )
 
     def _check_csv_columns(self) -> None:
         if "csv" not in self.formats:
@@ -390,6 +510,17 @@ class DatasetSpec(SpecModel):
                 ("text",), "text options shape CSV and NDJSON files; add csv or ndjson to formats"
             )
         cuts = self.text.cuts
+        if cuts is not None and any(self.text.bom):
+            raise FieldError(
+                ("text", "bom"),
+                "cuts are planned on files without a byte order mark; remove bom or cuts",
+            )
+        if cuts is not None and not self.csv.is_rfc4180 and "csv" in self.formats:
+            raise FieldError(
+                ("text", "cuts"),
+                f"cuts are planned for CSV quoted with '\"' (doubled), not quote {self.csv.quote!r} / "
+                f"escape {self.csv.escape_char!r}; remove cuts or the csv quote and escape",
+            )
         if cuts is not None and self.text.compression != ("none",):
             raise FieldError(
                 ("text", "compression"),

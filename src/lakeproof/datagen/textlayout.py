@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from lakeproof.datagen.encode import encode
+from lakeproof.datagen.encode import csv_records, encode
 from lakeproof.datagen.manifest import Cut, TextLayout
 from lakeproof.datagen.spec import CsvOptions, CutKind, CutPlan, FileEnding, Format, LineEnding, TextOptions
 from lakeproof.errors import ConfigError
@@ -74,7 +74,7 @@ class _Rows:
     rows: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        records = [self._line_end(record) for record in _records(self.plain, self.fmt)]
+        records = [self._line_end(record) for record in _records(self.plain, self.fmt, self.csv)]
         if self.fmt == "csv" and self.csv.header:
             self.header, records = records[0], records[1:]
         self.rows = records
@@ -94,7 +94,7 @@ class _Rows:
         column = self.table.column(self.pad).to_pylist()
         column[index] = value
         self.table = self.table.set_column(position, self.pad, pa.array(column, pa.string()))
-        rows_only = CsvOptions(header=False, delimiter=self.csv.delimiter)
+        rows_only = self.csv.model_copy(update={"header": False})
         self.rows[index] = self._line_end(encode(self.table.slice(index, 1), self.fmt, csv=rows_only))
 
     def starts(self) -> list[int]:
@@ -111,23 +111,15 @@ class _Rows:
         return body + self.eol
 
 
-def _records(body: bytes, fmt: Format) -> list[bytes]:
+def _records(body: bytes, fmt: Format, csv: CsvOptions) -> list[bytes]:
     """Each record of an encoded file, with its LF: the same bytes as encoding its row alone.
 
     An NDJSON record is one line. A CSV line break inside quotes is data: a record goes on
-    while the quotes it has opened (RFC 4180 doubles quotes inside a value) are not all closed.
+    while a value it has opened is not closed (the file's quote and escape characters say).
     """
-    lines = body.split(b"\n")[:-1]  # every record ends with LF
     if fmt != "csv":
-        return [line + b"\n" for line in lines]
-    records: list[bytes] = []
-    pending: list[bytes] = []
-    for line in lines:
-        pending.append(line)
-        if sum(part.count(b'"') for part in pending) % 2 == 0:
-            records.append(b"\n".join(pending) + b"\n")
-            pending = []
-    return records
+        return [line + b"\n" for line in body.split(b"\n")[:-1]]  # every record ends with LF
+    return csv_records(body, csv.quote, csv.escape_char)
 
 
 def lay_out_text(

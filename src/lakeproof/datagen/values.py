@@ -63,7 +63,8 @@ def _random_scalar(dtype: pa.DataType, column: ColumnSpec, rows: int, rng: np.ra
         vocabulary = pa.array([to_scalar(choice, dtype).as_py() for choice in column.choices], type=dtype)
         return vocabulary.take(rng.integers(0, len(vocabulary), size=rows))
     if pa.types.is_string(dtype):
-        vocabulary = _words(rng, column.cardinality or DEFAULT_CARDINALITY)
+        count = column.cardinality or DEFAULT_CARDINALITY
+        vocabulary = _words(rng, count) if column.length is None else _long_words(rng, count, column.length)
         return vocabulary.take(rng.integers(0, len(vocabulary), size=rows))
     if pa.types.is_boolean(dtype):
         return pa.array(rng.random(rows) < 0.5)
@@ -133,3 +134,15 @@ def _words(rng: np.random.Generator, count: int) -> pa.Array:
     letters = rng.integers(ord("a"), ord("z"), size=int(offsets[-1]), endpoint=True, dtype=np.uint8)
     prefixes = pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(letters))
     return pc.binary_join_element_wise(prefixes, pa.array(np.arange(count)).cast(pa.string()), "")
+
+
+def _long_words(rng: np.random.Generator, count: int, length: int) -> pa.Array:
+    """`count` distinct strings of exactly `length` lowercase letters and digits: random letters
+    ending in the value's zero-padded number (which keeps them distinct)."""
+    digits = len(str(count - 1))
+    letters = rng.integers(ord("a"), ord("z"), size=(count, length), endpoint=True, dtype=np.uint8)
+    for index in range(count):
+        letters[index, length - digits :] = np.frombuffer(str(index).zfill(digits).encode(), dtype=np.uint8)
+    offsets = np.arange(count + 1, dtype=np.int64) * length
+    text = pa.py_buffer(letters.tobytes())
+    return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), text).cast(pa.string())

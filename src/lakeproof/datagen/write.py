@@ -64,11 +64,16 @@ def write_tables(
             ]
             bodies = [body for body, _ in shaped]
             layouts = [layout for _, layout in shaped]
-        for index, (table, body) in enumerate(zip(tables, bodies, strict=True)):
+        for index, (table, encoded) in enumerate(zip(tables, bodies, strict=True)):
+            layout, body = layouts[index], encoded
+            if text is not None and fmt in TEXT_FORMATS and text.bom_of(index) and body:
+                # A byte order mark before the first byte, as Windows tools write one.
+                body = UTF8_BOM + body
+                layout = layout.model_copy(update={"bom": True}) if layout is not None else layout
             codec = text.compression_of(index) if text is not None and fmt in TEXT_FORMATS else "none"
             folder = folders[index] if folders else ""
             key = object_key(dataset, fmt, index, folder) + COMPRESSED_SUFFIXES[codec]
-            objects.append(_store(sink, key, fmt, table.num_rows, compressed(body, codec), layouts[index]))
+            objects.append(_store(sink, key, fmt, table.num_rows, compressed(body, codec), layout))
     schema = schema or tables[0].schema
     return Manifest(
         dataset=dataset,
@@ -128,6 +133,9 @@ def free_file_index(manifest: Manifest) -> int:
     used = {obj.key.rsplit("/", 1)[-1].split(".", 1)[0] for obj in manifest.objects}
     return next(index for index in itertools.count() if f"part-{index:04d}" not in used)
 
+
+UTF8_BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark (U+FEFF) a text file may start with."""
 
 COMPRESSED_SUFFIXES: dict[TextCompression, str] = {"none": "", "gzip": ".gz", "zstd": ".zst"}
 

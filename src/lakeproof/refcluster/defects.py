@@ -21,7 +21,7 @@ from sqlglot import exp
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
 from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
-from lakeproof.refcluster.schema import SourceSchema
+from lakeproof.refcluster.schema import CsvDialect, SourceSchema
 from lakeproof.refcluster.splits import SplitOptions, compression_suffix
 from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment, assign
@@ -60,6 +60,14 @@ DEFECTS: dict[str, str] = {
     "that tells DuckDB to decompress it",
     "hive_keys_ignored": "nodes read splits of Hive-partitioned keys as plain files: the partition "
     "columns the keys give are missing",
+    "partitions_not_pruned": "a filter on Hive partition columns skips no object: every object of the "
+    "glob is read, and the filter drops its rows",
+    "csv_cut_at_newlines": "nodes align the byte ranges of a cut CSV file at the first newline after "
+    "each cut, as if no quoted value held one",
+    "per_split_dialect": "nodes sniff each CSV split's delimiter, quote and escape on their own, not "
+    "as DuckDB sniffed them for the glob",
+    "split_types_lost": "nodes gather their text splits as Arrow typed them: a HUGEINT column of the "
+    "files arrives as DECIMAL(38,0)",
 }
 
 Glob = tuple[str, Format]
@@ -182,12 +190,20 @@ class Defects:
         if "skip_record_at_cut" in self and split.offset > 0:
             # Looking for the newline from the offset itself, not the byte before it, is looking
             # one byte further on: a record starting exactly at the offset is skipped.
-            split = dataclasses.replace(split, offset=split.offset + 1, length=max(0, split.length - 1))
+            split = dataclasses.replace(
+                split, offset=split.offset + 1, length=max(0, split.length - 1), records=None
+            )
+        if "csv_cut_at_newlines" in self:
+            split = dataclasses.replace(split, records=None)
         body = read_text_split(reader, split)
         ends_file = split.length < 0 or split.offset + split.length >= split.file_size
         if "drop_unterminated_last_record" in self and ends_file and not body.endswith(b"\n"):
             body = body[: body.rfind(b"\n") + 1]
         return body
+
+    def dialect_options(self, dialect: CsvDialect) -> list[str]:
+        """The sniffed CSV dialect options nodes parse with: none if each split is sniffed alone."""
+        return [] if "per_split_dialect" in self else dialect.node_options()
 
     def scan_options(self, format: Format, options_sql: str) -> str:
         """The table function options nodes parse their splits with."""
@@ -234,6 +250,15 @@ class Defects:
     def restores_node_types(self) -> bool:
         """Whether the coordinator restores DuckDB's types of node results before it merges them."""
         return "node_types_lost" not in self
+
+    def pruned(self, kept: list[FileInfo], files: Sequence[FileInfo]) -> list[FileInfo]:
+        """The objects left to read after partition pruning: every one of ``files`` if pruning is off."""
+        return list(files) if "partitions_not_pruned" in self else kept
+
+    @property
+    def restores_split_types(self) -> bool:
+        """Whether nodes restore the DuckDB types of their text splits when they gather them."""
+        return "split_types_lost" not in self
 
     def source_schema(self, schema: SourceSchema | None) -> SourceSchema | None:
         """The whole glob's schema nodes parse splits to: none with ``per_split_sniffing`` (each

@@ -55,6 +55,7 @@ from lakeproof.refcluster.node import (
 from lakeproof.refcluster.pragma import Pragma
 from lakeproof.refcluster.request import PLAN_FIELDS, QUERY_FIELDS, Field, QueryRequest, parse_query_request
 from lakeproof.refcluster.schema import (
+    CsvDialect,
     SchemaReader,
     SourceSchema,
     check_first_file_columns,
@@ -64,7 +65,13 @@ from lakeproof.refcluster.schema import (
 )
 from lakeproof.refcluster.splits import RowGroupInfo, compression_suffix, plan_splits
 from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
-from lakeproof.refcluster.storage import TIMEOUT_STEP_S, ObjectReader, csv_header, parquet_row_groups
+from lakeproof.refcluster.storage import (
+    TIMEOUT_STEP_S,
+    ObjectReader,
+    csv_header,
+    csv_record_starts,
+    parquet_row_groups,
+)
 from lakeproof.refcluster.strategies import Assignment
 from lakeproof.refcluster.synthetic import plan_synthetic
 
@@ -152,6 +159,8 @@ class _Planned:
     schema: frozenset[str] | None
     # The source's columns and types over all its files, when they depend on the data.
     column_types: SourceSchema | None = None
+    # A CSV source's dialect: declared by the query, else sniffed by DuckDB over the glob.
+    dialect: CsvDialect | None = None
 
 
 class Engine:
@@ -324,7 +333,8 @@ class Engine:
             if is_partitioned(source, files_of[source.index])
         }
         for index, schema in partitioned.items():
-            files_of[index] = partition_pruned(analysis.sources[index], schema, files_of[index])
+            kept = partition_pruned(analysis.sources[index], schema, files_of[index])
+            files_of[index] = self.config.defects.pruned(kept, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
         parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
@@ -354,6 +364,32 @@ class Engine:
             )
             if header is not None
         }
+        dialects = {
+            source.index: self._schemas.dialect(source, files_of[source.index], deadline, cancelled)
+            for source in analysis.sources
+            if source.format == "csv"
+        }
+        dialect_of = {
+            file.uri: dialects[source.index]
+            for source in reversed(analysis.sources)
+            if source.index in dialects
+            for file in files_of[source.index]
+        }
+        target = pragma.split_options.target_split_size
+        cut_files = [file for file in csv if file.size > target]
+
+        def record_starts(file: FileInfo) -> dict[int, int]:
+            dialect = dialect_of[file.uri]
+            cuts = range(target, file.size, target)
+            return csv_record_starts(reader, file, cuts, dialect.quote, dialect.escape)
+
+        records = dict(
+            zip(
+                (file.uri for file in cut_files),
+                self._metadata_pool.map(record_starts, cut_files),
+                strict=True,
+            )
+        )
         planned: list[_Planned] = []
         next_split, next_group = 0, 0
         for source in analysis.sources:
@@ -361,7 +397,7 @@ class Engine:
             splits = [
                 dataclasses.replace(split, id=next_split + index)
                 for index, split in enumerate(
-                    plan_splits(files, row_groups, headers, pragma.split_options, source.compressed)
+                    plan_splits(files, row_groups, headers, pragma.split_options, source.compressed, records)
                 )
             ]
             next_split += len(splits)
@@ -379,6 +415,7 @@ class Engine:
                     _parquet_schema(source, files, reader),
                     partitioned.get(source.index)
                     or self._source_schema(source, files, reader, deadline, cancelled),
+                    dialects.get(source.index),
                 )
             )
         return planned
@@ -519,6 +556,9 @@ class Engine:
                 options_sql = ", ".join(sql for _, sql in schema.node_options(source.options))
             else:
                 options_sql = schema.text_options(source.format, source.options)
+            if planned_source.dialect is not None:
+                pinned = self.config.defects.dialect_options(planned_source.dialect)
+                options_sql = ", ".join(option for option in (options_sql, *pinned) if option)
             splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
             node_sql = (
                 analysis.fragment_sql("__splits")

@@ -40,7 +40,8 @@ class Split:
     to record boundaries; for Parquet they span its row groups). ``row_groups`` lists Parquet
     row-group indices, None meaning the whole file. ``header`` is the CSV header line of the
     file (with its line ending) when the split does not start at offset 0, so every split can be
-    parsed on its own. ``size`` is what strategies weigh: ``length``, or UNKNOWN_SIZE.
+    parsed on its own; ``records`` the exact byte range of a CSV split's records. ``size`` is what
+    strategies weigh: ``length``, or UNKNOWN_SIZE.
     """
 
     id: int
@@ -52,6 +53,9 @@ class Split:
     row_groups: tuple[int, ...] | None = None
     rows: int | None = None  # known from Parquet metadata, else None
     header: str | None = None
+    records: tuple[int, int] | None = None
+    """The exact bytes [start, stop) of the split's records, when the coordinator found them
+    (a CSV file cut into ranges: a quoted value may hold a newline); None: align by newlines."""
 
     @property
     def size(self) -> int:

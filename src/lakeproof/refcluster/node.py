@@ -37,6 +37,7 @@ from lakeproof.scratch import task_scratch
 
 SPLITS_TABLE = "__splits"
 """The relation name node SQL reads its splits' rows from."""
+_SPLITS_ARROW = "__splits_arrow"  # the text splits' rows as Arrow carried them
 _ROW = "__row"  # the stand-in column of a scan that needs no column
 _FETCHERS = 4  # splits of one task fetched at a time: enough to keep a proxy listener busy
 
@@ -163,16 +164,25 @@ def _local_scan_sql(work: ScanWork, paths: list[Path], projection: str) -> str:
 
 def _text_split_table(
     connection: duckdb.DuckDBPyConnection, work: ScanWork, split: Split, path: Path
-) -> pa.Table:
+) -> NodeTable:
     # The split's bytes are a self-contained file (header repeated, records aligned): DuckDB
     # parses it with the query's own options, exactly as it would parse the whole object.
+    if work.columns == ():
+        # No column needed (count(*)): the rows alone, as a table without columns.
+        if path.stat().st_size == 0:
+            return NodeTable(pa.table({}), ())
+        rows = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
+        return NodeTable(rows.select([]), ())
     if work.schema is None:
-        table = connection.sql(_local_scan_sql(work, [path], "*")).to_arrow_table()
-        return _needed_columns(table, work) if work.columns is not None else table
-    if path.stat().st_size == 0:
+        relation = connection.sql(_local_scan_sql(work, [path], "*"))
+        if work.columns is not None:
+            relation = relation.select(*_needed_columns(relation.columns, work))
+    elif path.stat().st_size == 0:
         # Nothing to sniff a dialect in (DuckDB refuses to): no rows, of the source's columns.
-        return connection.sql(work.schema.empty_sql(work.columns)).to_arrow_table()
-    return connection.sql(_conformed_sql(connection, work, work.schema, [(split, path)])).to_arrow_table()
+        relation = connection.sql(work.schema.empty_sql(work.columns))
+    else:
+        relation = connection.sql(_conformed_sql(connection, work, work.schema, [(split, path)]))
+    return NodeTable(relation.to_arrow_table(), tuple(str(kind) for kind in relation.types))
 
 
 def _conformed_sql(
@@ -194,17 +204,17 @@ def _conformed_sql(
     return schema.conformed_sql(scan, connection.sql(scan).columns, work.columns)
 
 
-def _needed_columns(table: pa.Table, work: ScanWork) -> pa.Table:
-    """The columns the query needs, found as DuckDB binds names (ignoring case); a column the
-    data does not have is the caller's mistake, named as DuckDB would."""
-    actual = {name.lower(): name for name in table.column_names}
+def _needed_columns(names: list[str], work: ScanWork) -> list[str]:
+    """The columns the query needs, found as DuckDB binds names (ignoring case) and quoted; a
+    column the data does not have is the caller's mistake, named as DuckDB would."""
+    actual = {name.lower(): name for name in names}
     needed = work.columns or ()
     if missing := [column for column in needed if column.lower() not in actual]:
         raise BadRequestError(
             f'Binder Error: Referenced column "{missing[0]}" not found in {work.function}; '
-            f"its columns are: {', '.join(table.column_names)}"
+            f"its columns are: {', '.join(names)}"
         )
-    return table.select([actual[column.lower()] for column in needed])
+    return [_quoted(actual[column.lower()]) for column in needed]
 
 
 def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path]) -> None:
@@ -225,6 +235,29 @@ def _load_parquet_copies(connection: duckdb.DuckDBPyConnection, work: ScanWork, 
     else:
         rows = _local_scan_sql(work, paths, projection)
     connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {rows}")
+
+
+def _register_splits(
+    connection: duckdb.DuckDBPyConnection, tables: list[NodeTable], restore_types: bool = True
+) -> None:
+    """The text splits' rows as view ``SPLITS_TABLE``, with the DuckDB types the splits were
+    parsed to: Arrow carries HUGEINT as DECIMAL(38,0), so a column whose splits agree on a type
+    Arrow changed is cast back to it (as Arrow typed them if ``restore_types`` is off: the defect
+    ``split_types_lost``)."""
+    raw = _union([table.table for table in tables])
+    connection.register(_SPLITS_ARROW, raw)
+    arrow_types = [str(kind) for kind in connection.sql(f"SELECT * FROM {_SPLITS_ARROW} LIMIT 0").types]  # noqa: S608
+    parsed = [set(kinds) for kinds in zip(*(table.duckdb_types for table in tables), strict=True)]
+    if len(parsed) != len(arrow_types) or not restore_types:
+        parsed = [set() for _ in arrow_types]  # the stand-in column of a count(*)
+    columns = ", ".join(
+        f"CAST({_quoted(name)} AS {next(iter(kinds))}) AS {_quoted(name)}"
+        if len(kinds) == 1 and next(iter(kinds)) != arrow
+        else _quoted(name)
+        for name, arrow, kinds in zip(raw.column_names, arrow_types, parsed, strict=True)
+    )
+    # TEMP: the view belongs to this connection; names and types are DuckDB's own.
+    connection.execute(f"CREATE TEMP VIEW {SPLITS_TABLE} AS SELECT {columns} FROM {_SPLITS_ARROW}")  # noqa: S608
 
 
 def _union(tables: list[pa.Table]) -> pa.Table:
@@ -307,7 +340,9 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
                 doing = f"running the query over its splits on {task.node}"
                 copies = {str(path): split.uri for split, path in zip(work.splits, paths, strict=True)}
                 with interrupting(connection, task.deadline, doing, cancelled), caller_errors(copies):
-                    result.tables[work.source] = _run_work(connection, work, paths, stats)
+                    result.tables[work.source] = _run_work(
+                        connection, work, paths, stats, task.defects.restores_split_types
+                    )
     finally:
         connection.close()
         _count_running(-1)
@@ -315,7 +350,11 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
 
 
 def _run_work(
-    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], stats: list[SplitStats]
+    connection: duckdb.DuckDBPyConnection,
+    work: ScanWork,
+    paths: list[Path],
+    stats: list[SplitStats],
+    restore_types: bool = True,
 ) -> NodeTable:
     """Parse the fetched splits and run the node SQL over them."""
     if work.format == "parquet":
@@ -326,15 +365,16 @@ def _run_work(
             for split, path in zip(work.splits, paths, strict=True)
         ]
         for split_stats, table in zip(stats, tables, strict=True):
-            split_stats.rows = table.num_rows
-        connection.register(SPLITS_TABLE, _union(tables))
+            split_stats.rows = table.table.num_rows
+        _register_splits(connection, tables, restore_types)
     relation = connection.sql(work.node_sql)
     types = tuple(str(kind) for kind in relation.types)
     table = NodeTable(relation.to_arrow_table(), types)
     if work.format == "parquet":
         connection.execute(f"DROP TABLE {SPLITS_TABLE}")
     else:
-        connection.unregister(SPLITS_TABLE)
+        connection.execute(f"DROP VIEW {SPLITS_TABLE}")
+        connection.unregister(_SPLITS_ARROW)
     return table
 
 

@@ -9,6 +9,13 @@ explicit ``columns``, or ``union_by_name``), the coordinator asks DuckDB itself 
 columns over every listed object (``DESCRIBE``: CSV and NDJSON samples, Parquet footers), and
 every node parses its splits to exactly those columns and types (``SourceSchema``).
 
+A CSV source's dialect (delimiter, quote, escape, header) is the same case: DuckDB sniffs it
+once for a glob, from its first file, and parses every file with it. A node left to sniff its own
+split may guess otherwise (a split without an escaped quote cannot tell a backslash escape from a
+literal backslash), so the coordinator asks DuckDB (``sniff_csv``) for whatever the query does
+not declare, and nodes parse with exactly that (``CsvDialect``); the quote and escape also say
+where CSV records end when a file is cut into byte ranges.
+
 Hive-partitioned keys (``.../year=2024/month=01/part-0.parquet``) are the same case: DuckDB adds
 a column per key (by default when every path has them, or with ``hive_partitioning = true``)
 and types it from the values. A node's local copy has no such path, so the values come from the
@@ -19,11 +26,14 @@ any split is planned (``partition_pruned``).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
 from lakeproof.datagen.sql import sql_identifier, sql_string
 from lakeproof.duckdb_ext import s3_database
@@ -167,6 +177,88 @@ def check_first_file_columns(
             )
 
 
+DIALECT_NAMES: dict[str, str] = {"delim": "delim", "sep": "delim", "quote": "quote", "escape": "escape"}
+"""CSV options that set the delimiter, quote and escape (``sep`` is DuckDB's other name for ``delim``)."""
+SNIFF_OPTIONS = frozenset(
+    {"delim", "sep", "quote", "escape", "header", "new_line", "comment", "skip", "encoding", "compression"}
+)
+"""The query's CSV options that change what ``sniff_csv`` finds."""
+DUCKDB_DEFAULT_DIALECT = {"delim": ",", "quote": '"', "escape": '"'}
+"""What DuckDB parses with when nothing is declared and ``auto_detect = false``."""
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV source's records are written: as the query declares it, else as DuckDB sniffed it.
+
+    ``quote`` and ``escape`` are '' when values are not quoted. ``sniffed`` names the options the
+    query left out: nodes get exactly these, so no split is sniffed on its own.
+    """
+
+    delim: str
+    quote: str
+    escape: str
+    header: bool | None = None
+    sniffed: tuple[str, ...] = ()
+
+    def node_options(self) -> list[str]:
+        """``name = 'value'`` for each option the query left to sniffing."""
+        values: dict[str, str] = {
+            "delim": sql_string(self.delim),
+            "quote": sql_string(self.quote),
+            "escape": sql_string(self.escape),
+        }
+        if self.header is not None:
+            values["header"] = "true" if self.header else "false"
+        return [f"{name} = {values[name]}" for name in self.sniffed if name in values]
+
+
+def declared_dialect(source: Source) -> dict[str, Any]:
+    """The dialect options a CSV ``source`` declares (``delim``, ``quote``, ``escape``, ``header``,
+    ``auto_detect``) with literal values; an option whose value is not a literal is left out."""
+    declared: dict[str, Any] = {}
+    for name, sql in source.options:
+        key = DIALECT_NAMES.get(name, name)
+        if key not in {"delim", "quote", "escape", "header", "auto_detect"}:
+            continue
+        value = _literal(sql)
+        if value is not None:
+            declared[key] = value
+    return declared
+
+
+@functools.lru_cache(maxsize=256)
+def _literal(option_sql: str) -> str | bool | None:
+    """The literal value of ``name = value`` (text or boolean), or None."""
+    try:
+        select = sqlglot.parse_one(f"SELECT {option_sql}", dialect="duckdb")
+        parsed = select.selects[0] if isinstance(select, exp.Select) else None
+    except sqlglot.errors.ParseError:
+        return None
+    value = parsed.expression if isinstance(parsed, exp.EQ | exp.PropertyEQ) else None
+    if isinstance(value, exp.Boolean):
+        return bool(value.this)
+    if isinstance(value, exp.Literal) and value.is_string:
+        return str(value.name)
+    return None
+
+
+def needs_dialect(source: Source) -> bool:
+    """Whether a CSV ``source`` leaves its delimiter, quote or escape to DuckDB's sniffer."""
+    if source.format != "csv":
+        return False
+    declared = declared_dialect(source)
+    if declared.get("auto_detect") is False:
+        return False
+    return not {"delim", "quote", "escape"} <= declared.keys() or "header" not in declared
+
+
+def fixed_dialect(source: Source) -> CsvDialect:
+    """The dialect of a CSV source that sniffs nothing: its declared options over DuckDB's defaults."""
+    values = {**DUCKDB_DEFAULT_DIALECT, **declared_dialect(source)}
+    return CsvDialect(str(values["delim"]), str(values["quote"]), str(values["escape"]))
+
+
 class SchemaReader:
     """Asks DuckDB, reading through the coordinator's own endpoint, for a source's columns."""
 
@@ -204,6 +296,45 @@ class SchemaReader:
         columns = tuple((str(row[0]), str(row[1])) for row in rows)
         partitions = tuple(name for name, _ in columns if name.lower() in keys)
         return SourceSchema(columns, union, partitions)
+
+    def dialect(
+        self, source: Source, files: Sequence[FileInfo], deadline: Deadline, cancelled: Cancelled
+    ) -> CsvDialect:
+        """The CSV ``source``'s dialect: DuckDB's sniff of its first non-empty object (as DuckDB
+        sniffs a glob), under the options the query declares."""
+        if not needs_dialect(source):
+            return fixed_dialect(source)
+        first = next((file for file in files if file.size != 0), None)
+        if first is None:
+            return fixed_dialect(source)
+        options = [sql for name, sql in source.options if name in SNIFF_OPTIONS]
+        extra = f", {', '.join(options)}" if options else ""
+        doing = f"sniffing the CSV dialect of {source.uris[0]} on the coordinator"
+        connection = self._database.cursor()
+        try:
+            with interrupting(connection, deadline, doing, cancelled), caller_errors():
+                # The options are the analysed query's own; the URI was listed.
+                sql = (
+                    "SELECT Delimiter, Quote, Escape, HasHeader "  # noqa: S608
+                    f"FROM sniff_csv({sql_string(first.uri)}{extra})"
+                )
+                row = connection.sql(sql).fetchone()
+        except duckdb.Error as error:
+            first_line = next(iter(str(error).strip().splitlines()), type(error).__name__)
+            if isinstance(error, duckdb.IOException) and not isinstance(error, duckdb.HTTPException):
+                raise BadRequestError(first_line) from None
+            if isinstance(error, duckdb.InvalidInputException):
+                # DuckDB cannot sniff this file: the scan itself will say why, as DuckDB does.
+                return fixed_dialect(source)
+            raise LakeproofError(f"failed to sniff the dialect of {first.uri}: {first_line}") from None
+        finally:
+            connection.close()
+        if row is None:
+            return fixed_dialect(source)
+        declared = {DIALECT_NAMES.get(name, name) for name, _ in source.options}
+        delim, quote, escape, header = (str(row[0]), _unquoted(row[1]), _unquoted(row[2]), bool(row[3]))
+        sniffed = tuple(name for name in ("delim", "quote", "escape", "header") if name not in declared)
+        return CsvDialect(delim, quote, escape, header, sniffed)
 
 
 def partition_pruned(source: Source, schema: SourceSchema, files: Sequence[FileInfo]) -> list[FileInfo]:
@@ -259,3 +390,9 @@ def _typed(text: str | None, kind: str, literal: object) -> object | None:
     except ValueError:
         return None
     return text if kind == "VARCHAR" and isinstance(literal, str) else None
+
+
+def _unquoted(value: object) -> str:
+    """``sniff_csv``'s quote or escape: '(empty)' when values are not quoted."""
+    text = str(value)
+    return "" if text == "(empty)" else text

@@ -13,9 +13,11 @@ Rules (docs/architecture.md: Splits):
   past the end to finish the last line), so any byte offset is a valid cut.
 - CSV: **one split per file by default.** RFC 4180 lets a quoted field contain newlines, so a
   reader starting mid-file cannot tell whether it starts inside quotes and could silently
-  split one record into two. Byte-range splitting is opt-in (``split_csv=True``) for data
-  known to have no embedded newlines; each range not at offset 0 then carries the file's
-  header line so it can be parsed on its own.
+  split one record into two. Byte-range splitting is opt-in (``split_csv=True``): the
+  coordinator then follows the quotes of each cut file once from its start and gives every
+  range the exact bytes of its records (``csv_records``: for each cut, the first record start
+  at or after it); each range not at offset 0 carries the file's header line so it can be
+  parsed on its own.
 - A compressed CSV or NDJSON file (``.gz``, ``.zst``, or any file when the query names a
   ``compression``) is one whole-file split: a byte range of a compressed stream cannot be
   decompressed on its own, and its offsets are not the records' offsets.
@@ -102,6 +104,7 @@ def plan_splits(
     csv_headers: Mapping[str, str],
     options: SplitOptions | None = None,
     compressed: bool = False,
+    csv_records: Mapping[str, Mapping[int, int]] | None = None,
 ) -> list[Split]:
     """Plan the splits of ``files`` in order; see the module docstring for the rules.
 
@@ -110,7 +113,8 @@ def plan_splits(
 
     ``parquet_row_groups`` maps a Parquet file's URI to its row groups (from the footer);
     ``csv_headers`` maps a CSV file's URI to its header line with its line ending (absent: the file
-    has no header).
+    has no header). ``csv_records`` maps a CSV file's URI to the first record start at or after
+    each of its cuts (absent: the ranges are aligned by newlines when read).
     """
     opts = options or SplitOptions()
     splits: list[Split] = []
@@ -126,7 +130,13 @@ def plan_splits(
         else:
             raise ConfigError(f"unsupported format {file.format!r} for {file.uri}")
         header = csv_headers.get(file.uri) if file.format == "csv" else None
+        starts = (csv_records or {}).get(file.uri) if file.format == "csv" and len(pieces) > 1 else None
         for piece in pieces:
+            records = None
+            if starts is not None:
+                end = piece.offset + piece.length
+                stop = starts.get(end, file.size) if end < file.size else file.size
+                records = (starts.get(piece.offset, 0), stop)
             splits.append(
                 Split(
                     id=len(splits),
@@ -139,6 +149,7 @@ def plan_splits(
                     rows=piece.rows,
                     # Only a split starting mid-file lacks the header in its own bytes.
                     header=header if piece.offset > 0 else None,
+                    records=records,
                 )
             )
     return splits

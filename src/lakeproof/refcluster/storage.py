@@ -9,6 +9,15 @@ A split at ``offset > 0`` therefore skips everything up to and including the fir
 or after ``offset - 1`` (the byte before its offset tells whether a record starts exactly at
 ``offset``), and reads past ``offset + length`` to the newline that ends its last record (or
 to the end of the file: a last line without a newline still counts).
+
+A CSV value in quotes may hold a newline, so in a CSV file cut into byte ranges the first newline
+after a cut may be data. The coordinator reads such a file once from its start, following quotes
+and escapes (`csv_record_starts`), and gives each split the exact bytes of its records
+(``Split.records``): nodes read those and look for no newline. NDJSON needs no such read: JSON
+writes a newline inside a value as ``\\n``.
+
+A UTF-8 byte order mark at offset 0 of an NDJSON split is dropped: DuckDB skips it when it reads
+a glob of files, but refuses it in a single newline-delimited file, which a split's copy is.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import fnmatch
 import functools
 import math
 import random
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
@@ -495,6 +505,9 @@ def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
 # -- CSV / NDJSON ----------------------------------------------------------------------------------
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def read_text_split(reader: RangeReader, split: Split) -> bytes:
     """The whole records whose first byte lies in the split, parseable on their own.
 
@@ -502,6 +515,20 @@ def read_text_split(reader: RangeReader, split: Split) -> bytes:
     included) in front, also when it holds no record, so its columns are still known. See the
     module docstring for alignment.
     """
+    if split.records is not None:
+        start, stop = split.records
+        body = reader.read_range(split.uri, start, stop) if start < stop else b""
+    else:
+        body = _aligned_records(reader, split)
+    if split.format == "csv" and split.offset > 0 and split.header is not None:
+        return split.header.encode() + body
+    if split.format == "ndjson" and split.offset == 0:
+        return body.removeprefix(UTF8_BOM)
+    return body
+
+
+def _aligned_records(reader: RangeReader, split: Split) -> bytes:
+    """The split's records, found by the newlines around its byte range."""
     size = split.file_size if split.file_size >= 0 else reader.head(split.uri)
     end = size if split.length < 0 else min(split.offset + split.length, size)
     start = 0
@@ -512,9 +539,57 @@ def read_text_split(reader: RangeReader, split: Split) -> bytes:
         body = reader.read_range(split.uri, start, end)
         if not body.endswith(b"\n"):
             body += _read_through_newline(reader, split.uri, end, size)
-    if split.format == "csv" and split.offset > 0 and split.header is not None:
-        return split.header.encode() + body
     return body
+
+
+RECORD_SCAN_SIZE = 1024 * 1024
+"""Bytes read at a time when following a CSV file's quotes from its start."""
+
+
+def csv_record_starts(
+    reader: RangeReader, file: FileInfo, cuts: Sequence[int], quote: str, escape: str
+) -> dict[int, int]:
+    """For each cut (a byte offset), the first byte of the first record starting at or after it
+    (the file's size when none does), following the file's quotes from its start.
+
+    A record ends at a newline outside quotes. Inside quotes, ``escape`` makes the next byte
+    data; when it is the quote itself (RFC 4180 doubling), each quote simply toggles the state.
+    """
+    size = file.size if file.size >= 0 else reader.head(file.uri)
+    pending = sorted(cut for cut in set(cuts) if 0 < cut < size)
+    found: dict[int, int] = dict.fromkeys(pending, size)
+    q, e = quote.encode(), escape.encode()
+    doubled = not e or e == q
+    outside = re.compile(b"[" + re.escape(q) + b"\n]" if q else b"\n")
+    # Without a quote character nothing is ever inside quotes.
+    inside = re.compile(b"[" + re.escape(q) + (b"" if doubled else re.escape(e)) + b"]" if q else b"(?!)")
+    in_quotes, skip, position, next_cut = False, False, 0, 0
+    while position < size and next_cut < len(pending):
+        data = reader.read_range(file.uri, position, min(position + RECORD_SCAN_SIZE, size))
+        if not data:
+            break
+        index = 0
+        if skip:
+            index, skip = 1, False
+        while index < len(data):
+            match = (inside if in_quotes else outside).search(data, index)
+            if match is None:
+                break
+            byte, index = match.group(), match.end()
+            if byte == b"\n":
+                start = position + index
+                while next_cut < len(pending) and pending[next_cut] <= start:
+                    found[pending[next_cut]] = start
+                    next_cut += 1
+            elif in_quotes and not doubled and byte == e:
+                if index < len(data):
+                    index += 1
+                else:
+                    skip = True
+            else:
+                in_quotes = not in_quotes
+        position += len(data)
+    return found
 
 
 def _read_through_newline(reader: RangeReader, uri: str, position: int, size: int) -> bytes:
