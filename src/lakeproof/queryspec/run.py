@@ -21,7 +21,7 @@ from lakeproof.compare import Answer, CompareOptions, Comparison, answer_from_du
 from lakeproof.compare.values import format_value
 from lakeproof.datagen import Format
 from lakeproof.engines.base import Answer as EngineAnswer
-from lakeproof.engines.base import QueryOptions
+from lakeproof.engines.base import EngineError, QueryOptions
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.oracle import Oracle
 from lakeproof.queryspec.catalogue import SpecCase
@@ -218,10 +218,10 @@ def _ask(engine: Engine, query: str, variant: str, options: QueryOptions) -> Eng
     """The engine's answer, or its refusal."""
     try:
         return engine(query, variant, options)
-    except LakeproofError as error:
-        # The coordinator client's and the drivers' failures carry status and type besides the text.
-        status, kind = getattr(error, "status", None), getattr(error, "error_type", None)
-        return Refusal(status, kind, str(getattr(error, "reason", error)), str(error))
+    except EngineError as error:
+        return Refusal(error.status, error.error_type, error.reason, str(error))
+    except LakeproofError as error:  # a failure before the engine answered: no status or type
+        return Refusal(None, None, str(error), str(error))
 
 
 def _refusal_run(fmt: Format, strategy: str, outcome: EngineAnswer | Refusal, case: SpecCase) -> Run:
