@@ -82,7 +82,7 @@ def test_without_per_node_endpoints_every_node_reads_through_the_shared_listener
         (
             ("driver: reference", "driver: acme"),
             2,
-            "driver: unknown driver 'acme'; use one of reference, spark",
+            "driver: unknown engine 'acme'; the drivers are: reference, spark",
         ),
         (("roles:", "host_gateway: not a host\nroles:"), 4, "host_gateway: String should match pattern"),
     ],

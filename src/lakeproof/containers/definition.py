@@ -45,7 +45,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from lakeproof.engines.registry import DRIVERS
+from lakeproof.engines.registry import driver_module
+from lakeproof.errors import ConfigError
 from lakeproof.specfile import FieldError, SpecModel, load_document, reject_duplicate_names
 
 LAB_HOST = "lakeproof-lab"
@@ -188,12 +189,10 @@ class EngineDefinition(SpecModel):
     @field_validator("driver")
     @classmethod
     def _known_driver(cls, driver: str) -> str:
-        # A dotted name is the module path of a driver the kit does not ship: imported at launch.
-        if driver not in DRIVERS and "." not in driver:
-            raise ValueError(
-                f"unknown driver {driver!r}; use one of {', '.join(sorted(DRIVERS))} "
-                "or the module path of your own driver (e.g. mycompany.lakeproof_driver)"
-            )
+        try:
+            driver_module(driver)  # known by name or module path; the module is imported at launch
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return driver
 
     @model_validator(mode="after")

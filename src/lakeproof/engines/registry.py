@@ -34,14 +34,20 @@ _EXTRA_HINTS: dict[str, str] = {
 }
 
 
-def driver_launcher(name: str) -> Launch:
-    """The ``launch`` function of engine ``name``; ConfigError for an unknown or uninstalled driver."""
+def driver_module(name: str) -> str:
+    """The module path of engine ``name``'s driver, without importing it; ConfigError if unknown."""
     module_path = DRIVERS.get(name, name if "." in name else None)
     if module_path is None:
         raise ConfigError(
             f"unknown engine {name!r}; the drivers are: {', '.join(sorted(DRIVERS))} "
             "(or the module path of your own driver, e.g. mycompany.lakeproof_driver)"
         )
+    return module_path
+
+
+def driver_launcher(name: str) -> Launch:
+    """The ``launch`` function of engine ``name``; ConfigError for an unknown or uninstalled driver."""
+    module_path = driver_module(name)
     try:
         module = importlib.import_module(module_path)
     except ImportError as exc:
