@@ -42,7 +42,15 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
 from lakeproof.refcluster.errors import BadRequestError, EngineError, NodeFailureError, caller_errors
-from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.model import (
+    COORDINATOR,
+    FileInfo,
+    Format,
+    RetryPolicy,
+    Split,
+    SplitGroup,
+    SplitStats,
+)
 from lakeproof.refcluster.node import (
     NodeResult,
     NodeTask,
@@ -74,8 +82,8 @@ from lakeproof.refcluster.storage import (
 )
 from lakeproof.refcluster.strategies import Assignment
 from lakeproof.refcluster.synthetic import plan_synthetic
+from lakeproof.refcluster.tables import TableSnapshot, plan_table
 
-COORDINATOR = "coordinator"
 _log = logging.getLogger(__name__)
 # How often the dispatcher checks node liveness, deadline and cancel; a finished node task wakes
 # it at once. Each liveness check is a scheduler round trip, so not too often.
@@ -161,6 +169,8 @@ class _Planned:
     column_types: SourceSchema | None = None
     # A CSV source's dialect: declared by the query, else sniffed by DuckDB over the glob.
     dialect: CsvDialect | None = None
+    # A table source's snapshot as planned: every split of the query reads this one.
+    table: TableSnapshot | None = None
 
 
 class Engine:
@@ -310,8 +320,29 @@ class Engine:
             activity="reading file footers and headers on the coordinator",
             footer_bytes=defects.footer_cache(self._memory),
         )
+        table_reader = ObjectReader(
+            endpoint,
+            policy,
+            deadline,
+            stats,
+            cancelled=cancelled,
+            activity="reading table metadata on the coordinator",
+        )
+        table_sources = [source for source in analysis.sources if source.table is not None]
+        snapshots: dict[int, TableSnapshot] = dict(
+            zip(
+                (source.index for source in table_sources),
+                self._metadata_pool.map(lambda source: plan_table(source.table, table_reader), table_sources),
+                strict=True,
+            )
+        )
         globs = list(
-            dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
+            dict.fromkeys(
+                (uri, source.format)
+                for source in analysis.sources
+                if source.table is None
+                for uri in source.uris
+            )
         )
 
         def list_glob(glob: tuple[str, Format]) -> list[FileInfo]:
@@ -320,17 +351,20 @@ class Engine:
         listed = dict(zip(globs, self._metadata_pool.map(list_glob, globs), strict=True))
         files_of = {
             source.index: [file for uri in source.uris for file in listed[uri, source.format]]
+            if source.index not in snapshots
+            else [FileInfo(file.uri, "parquet", file.size) for file in snapshots[source.index].files]
             for source in analysis.sources
         }
         for source in analysis.sources:
-            if not files_of[source.index]:
+            if not files_of[source.index] and source.index not in snapshots:
                 raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
         # Partition columns are typed by DuckDB first: a filter on them drops whole files before
         # any footer or header of theirs is read.
         partitioned = {
             source.index: self._schemas.describe(source, files_of[source.index], deadline, cancelled)
             for source in analysis.sources
-            if is_partitioned(source, files_of[source.index])
+            # A table's data files may sit under Hive-like keys: their values come from its metadata.
+            if source.table is None and is_partitioned(source, files_of[source.index])
         }
         for index, schema in partitioned.items():
             kept = partition_pruned(analysis.sources[index], schema, files_of[index])
@@ -406,12 +440,17 @@ class Engine:
                 for index, group in enumerate(self.config.defects.coalesce(splits, pragma.split_options))
             ]
             next_group += len(groups)
+            footers = {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes}
+            if (snapshot := snapshots.get(source.index)) is not None:
+                names = frozenset(column.name.lower() for column in snapshot.columns)
+                planned.append(_Planned(source, files, groups, footers, names, table=snapshot))
+                continue
             planned.append(
                 _Planned(
                     source,
                     files,
                     groups,
-                    {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
+                    footers,
                     _parquet_schema(source, files, reader),
                     partitioned.get(source.index)
                     or self._source_schema(source, files, reader, deadline, cancelled),
@@ -547,8 +586,37 @@ class Engine:
     ) -> NodeTask:
         """The task telling ``node`` which splits to read and what to run over them."""
         works = []
+        defects = self.config.defects
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
+            splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
+            node_sql = (
+                analysis.fragment_sql("__splits")
+                if analysis.mode == "fragment"
+                else analysis.scan_sql(source, "__splits")
+            )
+            footers = {
+                split.uri: planned_source.footers[split.uri]
+                for split in splits
+                if split.uri in planned_source.footers
+            }
+            if planned_source.table is not None:
+                # The splits' data files are read as the planned snapshot says: its schema, its deletes.
+                works.append(
+                    ScanWork(
+                        source.index,
+                        "parquet",
+                        "read_parquet",
+                        "",
+                        defects.scan_columns(source.columns),
+                        (),
+                        node_sql,
+                        splits,
+                        footers,
+                        table=planned_source.table.restricted({split.uri for split in splits}),
+                    )
+                )
+                continue
             schema = self.config.defects.source_schema(planned_source.column_types)
             if schema is None:
                 options_sql = source.options_sql
@@ -559,12 +627,6 @@ class Engine:
             if planned_source.dialect is not None:
                 pinned = self.config.defects.dialect_options(planned_source.dialect)
                 options_sql = ", ".join(option for option in (options_sql, *pinned) if option)
-            splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
-            node_sql = (
-                analysis.fragment_sql("__splits")
-                if analysis.mode == "fragment"
-                else analysis.scan_sql(source, "__splits")
-            )
             works.append(
                 ScanWork(
                     source.index,
@@ -575,11 +637,7 @@ class Engine:
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
                     splits,
-                    {
-                        split.uri: planned_source.footers[split.uri]
-                        for split in splits
-                        if split.uri in planned_source.footers
-                    },
+                    footers,
                     schema,
                 )
             )
