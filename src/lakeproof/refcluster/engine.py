@@ -52,9 +52,11 @@ from lakeproof.refcluster.model import (
     SplitStats,
 )
 from lakeproof.refcluster.node import (
+    SPLITS_TABLE,
     NodeResult,
     NodeTask,
     ScanWork,
+    empty_table_result,
     register_node_tables,
     run_node_task,
     run_on_worker,
@@ -566,6 +568,10 @@ class Engine:
                 index = planned_source.source.index
                 names[index] = f"__source_{index}"
                 tables = [result.tables[index] for result in results if index in result.tables]
+                if not tables and planned_source.table is not None:
+                    columns = self.config.defects.scan_columns(planned_source.source.columns)
+                    node_sql = _node_sql(analysis, planned_source.source)
+                    tables = [empty_table_result(planned_source.table, columns, node_sql)]
                 register_node_tables(
                     connection, names[index], tables, self.config.defects.restores_node_types
                 )
@@ -590,11 +596,7 @@ class Engine:
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
             splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
-            node_sql = (
-                analysis.fragment_sql("__splits")
-                if analysis.mode == "fragment"
-                else analysis.scan_sql(source, "__splits")
-            )
+            node_sql = _node_sql(analysis, source)
             footers = {
                 split.uri: planned_source.footers[split.uri]
                 for split in splits
@@ -807,6 +809,13 @@ def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectRea
     return frozenset(
         name.lower() for file in files for name in reader.footers[file.uri].schema.to_arrow_schema().names
     )
+
+
+def _node_sql(analysis: Analysis, source: Source) -> str:
+    """What a node runs over ``source``'s rows: the fragment, or the source's scan."""
+    if analysis.mode == "fragment":
+        return analysis.fragment_sql(SPLITS_TABLE)
+    return analysis.scan_sql(source, SPLITS_TABLE)
 
 
 def _first_completed(futures: list[Any]) -> set[Any]:

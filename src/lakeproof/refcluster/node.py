@@ -373,12 +373,7 @@ def _load_table_copies(
     """
     table = work.table
     assert table is not None
-    if work.columns is None:
-        projection = ", ".join(_quoted(column.name) for column in table.columns)
-    elif work.columns:
-        projection = ", ".join(_quoted(column) for column in work.columns)
-    else:
-        projection = f"NULL::BOOLEAN AS {_ROW}"
+    projection = _table_projection(table, work.columns)
     selects, registered = [], []
     for split, path in zip(work.splits, paths, strict=True):
         metadata = fetch.footers[split.uri]
@@ -412,6 +407,27 @@ def _load_table_copies(
     connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {' UNION ALL '.join(selects)}")
     for name in registered:
         connection.unregister(name)
+
+
+def _table_projection(table: TableSnapshot, columns: tuple[str, ...] | None) -> str:
+    """The columns of a table's rows a node's SQL reads (all, the needed ones, or a stand-in)."""
+    if columns is None:
+        return ", ".join(_quoted(column.name) for column in table.columns)
+    if columns:
+        return ", ".join(_quoted(column) for column in columns)
+    return f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
+
+
+def empty_table_result(table: TableSnapshot, columns: tuple[str, ...] | None, node_sql: str) -> NodeTable:
+    """The node SQL over no rows: what a snapshot without data files gives the merge."""
+    typed = ", ".join(f"CAST(NULL AS {column.type}) AS {_quoted(column.name)}" for column in table.columns)
+    with duckdb_session() as connection:
+        connection.execute(f"CREATE TEMP TABLE __empty AS SELECT {typed} WHERE false")
+        connection.execute(
+            f"CREATE TEMP TABLE {SPLITS_TABLE} AS SELECT {_table_projection(table, columns)} FROM __empty"  # noqa: S608
+        )
+        relation = connection.sql(node_sql)
+        return NodeTable(relation.to_arrow_table(), tuple(str(kind) for kind in relation.types))
 
 
 def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> NodeResult:

@@ -33,6 +33,7 @@ class Tables:
     iceberg_snapshots: list[int]  # oldest first
     delta: str
     delta_versions: int
+    empty_iceberg: str  # created, never appended to: no snapshot
 
 
 INT32 = pa.int32()
@@ -80,12 +81,14 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     table.append(grown.append_column("note", pa.array([f"x{i}" for i in range(30)])))
     snapshots.append(_current_id(table))
     write_version_hint(table, lab.s3)
+    empty = catalog.create_table("db.empty", schema=_people(0, 1).schema, location=f"{root}/iceberg/empty")
+    write_version_hint(empty, lab.s3)
 
     delta = f"{root}/delta/people"
     write_delta(delta, lab.s3, _people(0, 60), partition_by=["city"])
     merged = _people(60, 20).append_column("extra", pa.array([i * 2 for i in range(20)], pa.int64()))
     write_delta(delta, lab.s3, merged, mode="append", schema_mode="merge", partition_by=["city"])
-    return Tables(f"{root}/iceberg/people", snapshots, delta, 2)
+    return Tables(f"{root}/iceberg/people", snapshots, delta, 2, f"{root}/iceberg/empty")
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +169,12 @@ def test_data_files_are_split_and_spread_over_the_nodes(tables: Tables, client: 
     )  # one data file per append
     assert {split["node"] for split in splits} == {"node-1", "node-2", "node-3"}
     assert sum(split["rows"] for split in splits) == 150
+
+
+@pytest.mark.parametrize("strategy", ["coordinator_only", "round_robin"])
+def test_a_table_without_snapshots_answers_like_an_empty_one(
+    tables: Tables, client: CoordinatorClient, oracle: Any, strategy: str
+) -> None:
+    scan = f"iceberg_scan('{tables.empty_iceberg}')"
+    for query in [*QUERIES, "SELECT count(*) AS n, max(id) AS top FROM {scan}"]:
+        _assert_same(client, oracle, query.format(scan=scan), strategy)
