@@ -18,11 +18,20 @@ from lakeproof.lab import Lab
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.model import STRATEGIES
 
-from .builders import iceberg_catalog, table_oracle, write_delta, write_version_hint
+from .builders import (
+    delete_equal,
+    delete_positions,
+    iceberg_catalog,
+    table_oracle,
+    write_delta,
+    write_version_hint,
+)
 
 pytestmark = pytest.mark.component
 
 UTC = datetime.UTC
+ROW_GROUP_ROWS = 10
+SMALL_SPLITS = {"parquet_target_size": 1024}  # a split per row group or two: deletes cross splits
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,10 @@ def _people(first: int, count: int, id_type: pa.DataType = INT32) -> pa.Table:
     )
 
 
+def _data_files(table: Table) -> list[str]:
+    return sorted(table.inspect.data_files()["file_path"].to_pylist())
+
+
 def _current_id(table: Table) -> int:
     snapshot = table.current_snapshot()
     assert snapshot is not None
@@ -63,16 +76,30 @@ def _current_id(table: Table) -> int:
 
 @pytest.fixture(scope="module")
 def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
-    """An Iceberg table (three appends, then a rename, a widening and an added column, then an
-    append) and a partitioned Delta table (an append, then a column merged in)."""
+    """An Iceberg table (three appends of files of four row groups; position deletes in two files;
+    an equality delete; then a rename, a widening and an added column, an append and a position
+    delete in the new file) and a partitioned Delta table (an append, then a column merged in)."""
     root = f"s3://{lab.bucket}/{lab.prefix}/tables"
     catalog = iceberg_catalog(lab.s3, tmp_path_factory.mktemp("catalog"))
     catalog.create_namespace("db")
-    table = catalog.create_table("db.people", schema=_people(0, 1).schema, location=f"{root}/iceberg/people")
+    table = catalog.create_table(
+        "db.people",
+        schema=_people(0, 1).schema,
+        location=f"{root}/iceberg/people",
+        properties={"write.parquet.row-group-limit": str(ROW_GROUP_ROWS)},
+    )
     snapshots = []
     for first in (0, 40, 80):
         table.append(_people(first, 40))
         snapshots.append(_current_id(table))
+    files = _data_files(table)
+    # Rows at a row-group edge and inside later row groups: positions count from the file's start.
+    delete_positions(table, lab.s3, {files[0]: [0, 9, 10, 39], files[1]: [25]})
+    snapshots.append(_current_id(table))
+    # A column without NULLs: DuckDB's iceberg_scan (the oracle) drops rows whose equality column
+    # is NULL when it applies an equality delete of other values, which the spec does not.
+    delete_equal(table, lab.s3, "city", pa.array(["pune"]))
+    snapshots.append(_current_id(table))
     with table.update_schema() as update:
         update.rename_column("name", "label")
         update.update_column("id", LongType())
@@ -80,7 +107,10 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     grown = _people(120, 30, pa.int64()).rename_columns(["id", "label", "city", "score", "seen"])
     table.append(grown.append_column("note", pa.array([f"x{i}" for i in range(30)])))
     snapshots.append(_current_id(table))
-    write_version_hint(table, lab.s3)
+    # Its rows in pune stay: the equality delete came before them (a smaller sequence number).
+    (newest,) = set(_data_files(table)) - set(files)
+    delete_positions(table, lab.s3, {newest: [2]})
+    snapshots.append(_current_id(table))
     empty = catalog.create_table("db.empty", schema=_people(0, 1).schema, location=f"{root}/iceberg/empty")
     write_version_hint(empty, lab.s3)
 
@@ -105,7 +135,7 @@ def _oracle_answer(oracle: Any, sql: str) -> tuple[list[dict[str, str]], list[tu
 
 
 def _assert_same(client: CoordinatorClient, oracle: Any, sql: str, strategy: str) -> dict[str, Any]:
-    answer = client.query(sql, {"external_distribution": strategy})
+    answer = client.query(sql, {"external_distribution": strategy, **SMALL_SPLITS})
     columns, rows = _oracle_answer(oracle, sql)
     assert answer["columns"] == columns
     assert sorted(tuple(row) for row in answer["values"]) == rows
@@ -151,24 +181,26 @@ def test_renamed_and_widened_columns_come_out_under_each_snapshots_schema(
     old = client.query(f"SELECT * FROM {first} LIMIT 0")
     assert [(c["name"], c["type"]) for c in old["columns"]][:2] == [("id", "INTEGER"), ("name", "VARCHAR")]
     new = client.query(
-        f"SELECT id, label, note FROM iceberg_scan('{tables.iceberg}') WHERE id IN (1, 5, 121)"
+        f"SELECT id, label, note FROM iceberg_scan('{tables.iceberg}') WHERE id IN (1, 15, 121)"
     )
-    # Row 1 was written before the rename (name n1), row 5 with a NULL name, 121 after it.
-    assert sorted(new["values"]) == [[1, "n1", None], [5, None, None], [121, "n2", "x1"]]
+    # Rows 1 and 15 were written before the rename (names n1 and NULL), 121 after it.
+    assert sorted(new["values"]) == [[1, "n1", None], [15, None, None], [121, "n2", "x1"]]
     assert [c["type"] for c in new["columns"]] == ["BIGINT", "VARCHAR", "VARCHAR"]
 
 
-def test_data_files_are_split_and_spread_over_the_nodes(tables: Tables, client: CoordinatorClient) -> None:
-    answer = client.query(
-        f"SELECT count(*) FROM iceberg_scan('{tables.iceberg}')", {"external_distribution": "round_robin"}
-    )
+def test_data_files_are_split_and_spread_over_the_nodes(
+    tables: Tables, client: CoordinatorClient, oracle: Any
+) -> None:
+    sql = f"SELECT count(*) FROM iceberg_scan('{tables.iceberg}')"
+    answer = client.query(sql, {"external_distribution": "round_robin", **SMALL_SPLITS})
     splits = answer["profile"]["splits"]
-    assert answer["values"] == [[150]]
-    assert len({split["uri"] for split in splits}) == len(
-        tables.iceberg_snapshots
-    )  # one data file per append
+    (expected,) = oracle.sql(sql).fetchone()
+    assert answer["values"] == [[expected]]
+    assert expected < 150  # the deletes took rows away
+    assert len({split["uri"] for split in splits}) == 4  # one data file per append
+    assert len(splits) > 4  # files of several row groups are cut
     assert {split["node"] for split in splits} == {"node-1", "node-2", "node-3"}
-    assert sum(split["rows"] for split in splits) == 150
+    assert sum(split["rows"] for split in splits) == 150  # rows read: deletes drop them after
 
 
 @pytest.mark.parametrize("strategy", ["coordinator_only", "round_robin"])
