@@ -23,6 +23,7 @@ from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
 from Lakeproof.matrix_listener import CapabilityRecorder
 from Lakeproof.property_keywords import PropertyKeywords
+from Lakeproof.small_table_keywords import SmallTableKeywords
 from Lakeproof.spec_keywords import SpecKeywords
 
 _ORPHAN_CHECK_INTERVAL_S = 0.5
@@ -128,6 +129,7 @@ class Lakeproof(DynamicCore):
                 SpecKeywords(self._context),
                 ApiKeywords(self._context),
                 ContainerKeywords(self._context),
+                SmallTableKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

@@ -17,8 +17,7 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.model import RetryPolicy
 from lakeproof.refcluster.storage import ObjectReader
 from lakeproof.refcluster.tables import TableError, TableRef, plan_table
-
-from .builders import delta_storage, iceberg_catalog, write_delta, write_version_hint
+from Lakeproof.small_tables import delta_storage, iceberg_catalog, write_delta, write_version_hint
 
 pytestmark = pytest.mark.component
 

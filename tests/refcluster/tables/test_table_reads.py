@@ -17,8 +17,7 @@ from lakeproof.jsonvalue import json_value
 from lakeproof.lab import Lab
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.model import STRATEGIES
-
-from .builders import (
+from Lakeproof.small_tables import (
     delete_equal,
     delete_positions,
     iceberg_catalog,

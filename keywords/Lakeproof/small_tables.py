@@ -1,6 +1,6 @@
-"""Small Iceberg and Delta tables for the engine's tests, written with pyiceberg and deltalake
-straight into a test's object store (the table writer of ``lakeproof.tables`` builds the suites'
-histories; these stay small so each test says what its table holds)."""
+"""Small Iceberg and Delta tables for the engine's tests and the metadata-fault suite, written
+with pyiceberg and deltalake straight into the object store: appends, schema changes, and Iceberg
+position and equality delete files (a row delta, which pyiceberg itself does not commit)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,102 @@
+"""Keywords that write small Iceberg and Delta tables into the lab and name their metadata objects,
+so a suite can aim faults at a metadata JSON, a manifest list, a manifest, a delete file or a Delta
+commit. (The table histories of ``data/tables/`` are the table writer's; these are fixed and small.)"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+from robot.api import logger
+from robotlibcore import keyword
+
+from Lakeproof.context import LabContext
+from Lakeproof.small_tables import (
+    delete_equal,
+    delete_positions,
+    iceberg_catalog,
+    write_delta,
+    write_version_hint,
+)
+
+TableFormat = Literal["iceberg", "delta"]
+_ROW_GROUP_ROWS = 10  # files of several row groups: a position delete lands in a later one
+
+
+def _rows(first: int, count: int) -> pa.Table:
+    ids = list(range(first, first + count))
+    return pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "city": pa.array([["oslo", "lima", "pune"][i % 3] for i in ids], pa.string()),
+            "amount": pa.array([i * 1.25 for i in ids], pa.float64()),
+        }
+    )
+
+
+class SmallTableKeywords:
+    """Write small tables into the lab and name their metadata objects."""
+
+    def __init__(self, context: LabContext):
+        self.context = context
+
+    @keyword
+    def create_small_table(self, format: TableFormat, name: str) -> dict[str, Any]:
+        """Writes table ``name`` in ``format`` under the lab's prefix and returns what a suite aims at.
+
+        Iceberg (``tables/iceberg/<name>``): two appends of 40 rows (files of four row groups), a
+        position delete file (rows 3 and 12 of the first file) and an equality delete file (city
+        ``pune``). Returned: ``scan`` (the ``iceberg_scan(...)`` call), ``root``, and the object keys
+        ``metadata_json``, ``manifest_list``, ``manifest`` (of the first data file),
+        ``position_deletes`` and ``equality_deletes``, and the ``bucket`` they are in.
+
+        Delta (``tables/delta/<name>``): two commits of 40 rows. Returned: ``scan``, ``root`` and
+        ``commit``, the key of the second commit's JSON.
+
+        Example:
+        | &{table}=    `Create Small Table`    iceberg    facts
+        | `Inject Fault`    slowdown_503    key=${table.manifest_list}    times=2
+        """
+        lab = self.context.require_lab()
+        root = f"s3://{lab.bucket}/{lab.prefix}/tables/{format}/{name}"
+        if format == "iceberg":
+            table = self._iceberg(root)
+        else:
+            write_delta(root, lab.s3, _rows(0, 40))
+            write_delta(root, lab.s3, _rows(40, 40), mode="append")
+            table = {"commit": f"{lab.prefix}/tables/delta/{name}/_delta_log/{1:020d}.json"}
+        described = {"scan": f"{format}_scan('{root}')", "root": root, "bucket": lab.bucket, **table}
+        logger.info(f"Table {name}: {described}")
+        return described
+
+    def _iceberg(self, root: str) -> dict[str, str]:
+        lab = self.context.require_lab()
+        with tempfile.TemporaryDirectory(prefix="lakeproof-catalog-") as folder:
+            catalog = iceberg_catalog(lab.s3, Path(folder))
+            catalog.create_namespace("db")
+            properties = {"write.parquet.row-group-limit": str(_ROW_GROUP_ROWS)}
+            table = catalog.create_table(
+                "db.t", schema=_rows(0, 1).schema, location=root, properties=properties
+            )
+            table.append(_rows(0, 40))
+            write_version_hint(table, lab.s3)
+            (first_manifest,) = table.inspect.manifests()["path"].to_pylist()
+            (first_file,) = table.inspect.data_files()["file_path"].to_pylist()
+            table.append(_rows(40, 40))
+            delete_positions(table, lab.s3, {first_file: [3, 12]})
+            delete_equal(table, lab.s3, "city", pa.array(["pune"]))
+            deletes = table.inspect.delete_files()
+            kinds = dict(zip(deletes["content"].to_pylist(), deletes["file_path"].to_pylist(), strict=True))
+            snapshot = table.current_snapshot()
+            assert snapshot is not None
+            uris = {
+                "metadata_json": table.metadata_location,
+                "manifest_list": snapshot.manifest_list,
+                "manifest": first_manifest,
+                "position_deletes": kinds[1],
+                "equality_deletes": kinds[2],
+            }
+        prefix = f"s3://{lab.bucket}/"
+        return {name: uri.removeprefix(prefix) for name, uri in uris.items()}
