@@ -4,6 +4,8 @@ commit. (The table histories of ``data/tables/`` are the table writer's; these a
 
 from __future__ import annotations
 
+import datetime
+import json
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -50,7 +52,8 @@ class SmallTableKeywords:
         position delete file (rows 3 and 12 of the first file) and an equality delete file (city
         ``pune``). Returned: ``scan`` (the ``iceberg_scan(...)`` call), ``root``, and the object keys
         ``metadata_json``, ``manifest_list``, ``manifest`` (of the first data file),
-        ``position_deletes`` and ``equality_deletes``, and the ``bucket`` they are in.
+        ``position_deletes`` and ``equality_deletes``, and the ``bucket`` they are in; ``snapshots``
+        (the ids, ascending) and ``first_commit_at`` (UTC, to the millisecond).
 
         Delta (``tables/delta/<name>``): two commits of 40 rows. Returned: ``scan``, ``root`` and
         ``commit``, the key of the second commit's JSON.
@@ -91,6 +94,14 @@ class SmallTableKeywords:
             kinds = dict(zip(deletes["content"].to_pylist(), deletes["file_path"].to_pylist(), strict=True))
             snapshot = table.current_snapshot()
             assert snapshot is not None
+            first = min(table.snapshots(), key=lambda s: s.timestamp_ms)
+            history = {
+                "snapshots": sorted(s.snapshot_id for s in table.snapshots()),
+                # Milliseconds, UTC: how Iceberg keeps commit times.
+                "first_commit_at": datetime.datetime.fromtimestamp(
+                    first.timestamp_ms / 1000, datetime.UTC
+                ).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+            }
             uris = {
                 "metadata_json": table.metadata_location,
                 "manifest_list": snapshot.manifest_list,
@@ -99,4 +110,23 @@ class SmallTableKeywords:
                 "equality_deletes": kinds[2],
             }
         prefix = f"s3://{lab.bucket}/"
-        return {name: uri.removeprefix(prefix) for name, uri in uris.items()}
+        return {**history, **{name: uri.removeprefix(prefix) for name, uri in uris.items()}}
+
+    @keyword
+    def set_iceberg_format_version(self, table: dict[str, Any], version: int) -> None:
+        """Makes ``table`` (from `Create Small Table`) declare format ``version``: a copy of its current
+        metadata JSON saying so becomes the current one (the version hint names it).
+
+        Example:
+        | `Set Iceberg Format Version`    ${table}    3
+        """
+        lab = self.context.require_lab()
+        client = lab.s3.client()
+        metadata = json.loads(client.get_object(Bucket=lab.bucket, Key=table["metadata_json"])["Body"].read())
+        metadata["format-version"] = version
+        folder = table["metadata_json"].rsplit("/", 1)[0]
+        stem = f"99999-format-version-{version}"
+        client.put_object(
+            Bucket=lab.bucket, Key=f"{folder}/{stem}.metadata.json", Body=json.dumps(metadata).encode()
+        )
+        client.put_object(Bucket=lab.bucket, Key=f"{folder}/version-hint.text", Body=stem.encode())
