@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 
 from lakeproof.bench_acceptance import (
     AcceptanceRun,
@@ -195,6 +196,76 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
     ]
 
 
+def bench_table_reads(output_dir: Path, files: int, plans: int) -> list[Figure]:
+    """Plan time of an Iceberg snapshot of ``files`` data files, and its scan on the engine beside
+    plain DuckDB's iceberg_scan through the same proxy."""
+    from pyiceberg.catalog.sql import SqlCatalog  # noqa: PLC0415 - only this group writes tables
+
+    rows_per_file = 100
+    with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
+        endpoint = lab.s3
+        root = f"s3://{lab.bucket}/{lab.prefix}/tables/iceberg/wide"
+        catalog = SqlCatalog(
+            "bench",
+            uri=f"sqlite:///{output_dir / 'bench-catalog.db'}",
+            warehouse=f"file://{output_dir}",
+            **{
+                "s3.endpoint": endpoint.url,
+                "s3.access-key-id": endpoint.access_key,
+                "s3.secret-access-key": endpoint.secret_key,
+                "s3.region": endpoint.region,
+            },
+        )
+        catalog.create_namespace("bench")
+        data = pa.table({"id": pa.array(range(files * rows_per_file), pa.int64())})
+        data = data.append_column("amount", pa.array([i * 0.25 for i in range(data.num_rows)]))
+        # pyiceberg cuts an append into files of this many in-memory bytes: one file per 100 rows.
+        target = str(int(data.nbytes / data.num_rows * rows_per_file))
+        table = catalog.create_table(
+            "bench.wide",
+            schema=data.schema,
+            location=root,
+            properties={"write.target-file-size-bytes": target},
+        )
+        table.append(data)
+        stem = table.metadata_location.rsplit("/", 1)[-1].removesuffix(".metadata.json")
+        hint = f"{lab.prefix}/tables/iceberg/wide/metadata/version-hint.text"
+        upload(endpoint.client(), lab.bucket, hint, stem.encode())
+        written = len(table.inspect.data_files())
+
+        client = lab.coordinator_client()
+        query = f"SELECT count(*), sum(amount) FROM iceberg_scan('{root}')"  # noqa: S608 - our own table
+        plan_s = _median_seconds(lambda: client.plan({"query": query}), plans)
+        duckdb = Oracle(lab.reader_endpoint("coordinator"), file_cache=False)
+        for engine in (client.query, duckdb.query):
+            engine(query)  # warm both before timing
+        engine_s = _median_seconds(lambda: client.query(query), 3)
+        duckdb_s = _median_seconds(lambda: duckdb.query(query), 3)
+        duckdb.close()
+    return [
+        Figure(
+            f"Iceberg /plan of a {written:,}-data-file snapshot, median", plan_s, "s", "(reference)", True
+        ),
+        Figure(
+            f"Iceberg scan of {written:,} files, engine adaptive on 3 nodes",
+            engine_s,
+            "s",
+            "(reference)",
+            True,
+        ),
+        Figure(
+            f"Iceberg scan of {written:,} files, plain DuckDB iceberg_scan",
+            duckdb_s,
+            "s",
+            "(reference)",
+            True,
+        ),
+        Figure(
+            "Iceberg scan, engine time / plain DuckDB time", engine_s / duckdb_s, "ratio", "(reference)", True
+        ),
+    ]
+
+
 def _tree_rss(pids: Sequence[int | None]) -> int:
     """Resident bytes of processes ``pids`` and all their descendants (a Spark worker's executor)."""
     total = 0
@@ -334,7 +405,7 @@ def _leftover_figures(
     return figures
 
 
-GROUPS = ("lab", "proxy", "datagen", "cluster")
+GROUPS = ("lab", "proxy", "datagen", "cluster", "tables")
 SLOW_GROUPS = ("acceptance", "leftovers", "spark")
 QUICK_LEFTOVERS_SUITE = "suites/smoke/cluster.robot"
 """One small suite with a cluster: enough to measure leftovers in about a minute."""
@@ -366,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "proxy": lambda: bench_proxy(output_dir, *((8, 2, 30) if quick else (64, 5, 300))),
             "datagen": lambda: bench_datagen(100_000 if quick else 1_000_000),
             "cluster": lambda: bench_cluster(output_dir, *((0.01, 100, 200) if quick else (0.1, 1000, 1000))),
+            "tables": lambda: bench_table_reads(output_dir, 100 if quick else 1000, 3 if quick else 5),
             "acceptance": lambda: bench_acceptance(
                 output_dir, Path.cwd(), args.acceptance_runs, args.processes
             ),
