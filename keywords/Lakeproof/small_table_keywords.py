@@ -53,7 +53,7 @@ class SmallTableKeywords:
         ``pune``). Returned: ``scan`` (the ``iceberg_scan(...)`` call), ``root``, and the object keys
         ``metadata_json``, ``manifest_list``, ``manifest`` (of the first data file),
         ``position_deletes`` and ``equality_deletes``, and the ``bucket`` they are in; ``snapshots``
-        (the ids, ascending) and ``first_commit_at`` (UTC, to the millisecond).
+        (the ids, ascending), ``current_snapshot`` and ``first_commit_at`` (UTC, to the millisecond).
 
         Delta (``tables/delta/<name>``): two commits of 40 rows. Returned: ``scan``, ``root`` and
         ``commit``, the key of the second commit's JSON.
@@ -97,6 +97,7 @@ class SmallTableKeywords:
             first = min(table.snapshots(), key=lambda s: s.timestamp_ms)
             history = {
                 "snapshots": sorted(s.snapshot_id for s in table.snapshots()),
+                "current_snapshot": snapshot.snapshot_id,
                 # Milliseconds, UTC: how Iceberg keeps commit times.
                 "first_commit_at": datetime.datetime.fromtimestamp(
                     first.timestamp_ms / 1000, datetime.UTC

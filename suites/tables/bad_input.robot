@@ -19,6 +19,7 @@ Test Tags           table    bad-input
 *** Variables ***
 ${ICEBERG_OPTIONS}      snapshot_from_id, snapshot_from_timestamp
 ${Y2K}                  2000-01-01 00:00:00
+${NO_PRICE}             Binder Error: Referenced column "price" not found in iceberg_scan
 
 
 *** Test Cases ***    QUERY    REASON
@@ -40,6 +41,9 @@ Timestamp before the first snapshot
 Iceberg format version 3
     SELECT * FROM iceberg_scan('${NEWER}[root]')
     ...    iceberg_scan: table ${NEWER}[root] has format version 3; this reader supports 1 and 2
+Column the snapshot does not have
+    SELECT city, price FROM iceberg_scan('${ICEBERG}[root]')
+    ...    ${NO_PRICE} (snapshot ${ICEBERG}[current_snapshot]); its columns are: id, city, amount
 Option the table function does not take
     SELECT * FROM iceberg_scan('${ICEBERG}[root]', version => 1)
     ...    iceberg_scan option 'version => 1' is not supported; its options are ${ICEBERG_OPTIONS}

@@ -283,6 +283,8 @@ class Engine:
             analysis = analysis.with_schemas(schemas)
             for planned_source in planned:
                 planned_source.source = analysis.sources[planned_source.source.index]
+        for planned_source in planned:
+            _check_table_columns(planned_source)
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
         defects = self.config.defects
@@ -809,6 +811,21 @@ def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectRea
     return frozenset(
         name.lower() for file in files for name in reader.footers[file.uri].schema.to_arrow_schema().names
     )
+
+
+def _check_table_columns(planned: _Planned) -> None:
+    """A column the query reads from a table that its snapshot lacks: the caller's mistake, named
+    as DuckDB names it (nodes would only meet it inside SQL of the engine's own)."""
+    if planned.table is None:
+        return
+    names = [column.name for column in planned.table.columns]
+    known = {name.lower() for name in names}
+    missing = [column for column in planned.source.columns or () if column.lower() not in known]
+    if missing:
+        raise BadRequestError(
+            f'Binder Error: Referenced column "{missing[0]}" not found in {planned.source.function} '
+            f"({planned.table.snapshot}); its columns are: {', '.join(names)}"
+        )
 
 
 def _node_sql(analysis: Analysis, source: Source) -> str:
