@@ -374,7 +374,19 @@ class Engine:
             kept = partition_pruned(analysis.sources[index], schema, files_of[index])
             files_of[index] = self.config.defects.pruned(kept, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
-        parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
+        # A table's data file no larger than the Parquet target is one whole-file split anyway: its
+        # footer is left to the node that reads it, so planning a snapshot reads metadata only.
+        whole_table_files = {
+            file.uri
+            for index in snapshots
+            for file in files_of[index]
+            if file.size <= pragma.split_options.parquet_target_size
+        }
+        parquet = [
+            file
+            for file in every_file
+            if file.format == "parquet" and file.size > 0 and file.uri not in whole_table_files
+        ]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
             zip(
                 (file.uri for file in parquet),
