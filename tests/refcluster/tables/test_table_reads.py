@@ -42,6 +42,7 @@ class Tables:
     delta: str
     delta_versions: int
     empty_iceberg: str  # created, never appended to: no snapshot
+    iceberg_commit_times: list[datetime.datetime]  # of iceberg_snapshots, UTC without a zone
 
 
 INT32 = pa.int32()
@@ -117,7 +118,12 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     write_delta(delta, lab.s3, _people(0, 60), partition_by=["city"])
     merged = _people(60, 20).append_column("extra", pa.array([i * 2 for i in range(20)], pa.int64()))
     write_delta(delta, lab.s3, merged, mode="append", schema_mode="merge", partition_by=["city"])
-    return Tables(f"{root}/iceberg/people", snapshots, delta, 2, f"{root}/iceberg/empty")
+    times = {s.snapshot_id: s.timestamp_ms for s in table.snapshots()}
+    commit_times = [
+        datetime.datetime.fromtimestamp(times[snapshot] / 1000, UTC).replace(tzinfo=None)
+        for snapshot in snapshots
+    ]
+    return Tables(f"{root}/iceberg/people", snapshots, delta, 2, f"{root}/iceberg/empty", commit_times)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +215,17 @@ def test_a_table_without_snapshots_answers_like_an_empty_one(
     scan = f"iceberg_scan('{tables.empty_iceberg}')"
     for query in [*QUERIES, "SELECT count(*) AS n, max(id) AS top FROM {scan}"]:
         _assert_same(client, oracle, query.format(scan=scan), strategy)
+
+
+def test_time_travel_by_timestamp_equals_the_oracle(
+    tables: Tables, client: CoordinatorClient, oracle: Any
+) -> None:
+    # At each commit's own time, and a millisecond before the next one: the same snapshot.
+    moments = [
+        *tables.iceberg_commit_times,
+        *(t - datetime.timedelta(milliseconds=1) for t in tables.iceberg_commit_times[1:]),
+    ]
+    for moment in moments:
+        at = f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
+        scan = f"iceberg_scan('{tables.iceberg}', snapshot_from_timestamp => {at})"
+        _assert_same(client, oracle, QUERIES[1].format(scan=scan), "round_robin")
