@@ -9,7 +9,7 @@ Spec format (``data/tables/*.yaml``; unknown fields are errors)::
     narrow: {qty: int}         # optional: write a bigint as int, a double as float (to widen later)
     key: id                    # the column equality deletes match on
     formats: [iceberg, delta]  # default both
-    partition_by: [region]     # optional: region, year(day), month(day), day(ts), bucket[8](id)
+    partition_by: [region]     # optional: identity partitions by column values
     target_file_size: 16384    # Delta's data file size in bytes (Iceberg: files per step)
     steps:                     # each a snapshot (Iceberg) or version (Delta); formats: [...] limits one
       - {step: append, rows: 1000, files: 3}    # the dataset's next rows, in that many files
@@ -19,7 +19,7 @@ Spec format (``data/tables/*.yaml``; unknown fields are errors)::
       - {step: rename_column, column: qty, to: quantity}   # Iceberg only
       - {step: drop_column, column: discount}   # Iceberg only
       - {step: widen_column, column: qty, to: bigint}      # int->bigint, float->double; Iceberg only
-      - {step: partition_by, partition_by: [month(day)]}   # Iceberg partition spec evolution
+      - {step: partition_by, partition_by: [day]}   # Iceberg partition spec evolution ([]: none)
       - {step: compact, files: 1}               # live rows rewritten into fewer files
       - {step: expire, keep_last: 2}            # Iceberg expire snapshots; Delta vacuum
 

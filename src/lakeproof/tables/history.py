@@ -24,7 +24,6 @@ from pyiceberg.table.snapshots import Operation
 
 from lakeproof.datagen.generate import generate_table
 from lakeproof.datagen.spec import DatasetSpec
-from lakeproof.datagen.sql import sql_identifier
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.tables import delta, iceberg
 from lakeproof.tables.manifest import DeleteFileInfo, SnapshotInfo, TableInfo, TableManifest

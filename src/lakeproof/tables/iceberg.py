@@ -26,7 +26,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.io.pyarrow import _dataframe_to_data_files
 from pyiceberg.manifest import (
     DataFile,
@@ -38,24 +37,14 @@ from pyiceberg.manifest import (
     ManifestFile,
     ManifestWriterV2,
 )
-from pyiceberg.schema import Schema
 from pyiceberg.table import Table, Transaction
 from pyiceberg.table.snapshots import Operation, SnapshotSummaryCollector, Summary, update_snapshot_summaries
 from pyiceberg.table.update.snapshot import _SnapshotProducer
-from pyiceberg.transforms import (
-    BucketTransform,
-    DayTransform,
-    IdentityTransform,
-    MonthTransform,
-    Transform,
-    YearTransform,
-)
 from pyiceberg.types import DoubleType, LongType
 
 from lakeproof.datagen.generate import split_rows
 from lakeproof.datagen.sql import sql_identifier
 from lakeproof.objectstore import S3Endpoint
-from lakeproof.tables.spec import PARTITION_FIELD
 
 NAMESPACE = "lab"
 # Iceberg's reserved field ids of a position delete file's columns (spec: "Position Delete Files").
@@ -86,22 +75,6 @@ def write_version_hint(table: Table) -> None:
     stem = table.metadata_location.rsplit("/", 1)[-1].removesuffix(".metadata.json")
     with table.io.new_output(f"{table.location()}/metadata/version-hint.text").create(overwrite=True) as out:
         out.write(stem.encode())
-
-
-def partition_transform(field: str) -> tuple[str, Transform, str]:  # type: ignore[type-arg]
-    """``region`` or ``month(day)`` or ``bucket[8](id)`` as (source column, transform, field name)."""
-    match = PARTITION_FIELD.match(field)
-    assert match is not None  # checked by the spec model
-    if match.group("plain"):
-        return match.group("plain"), IdentityTransform(), match.group("plain")
-    source, name = match.group("inner"), match.group("transform")
-    transforms: dict[str, Transform] = {
-        "year": YearTransform(),
-        "month": MonthTransform(),
-        "day": DayTransform(),
-    }  # type: ignore[type-arg]
-    transform = transforms.get(name) or BucketTransform(int(match.group("buckets")))
-    return source, transform, f"{source}_{name.split('[', 1)[0]}"
 
 
 class _DeleteManifestWriter(ManifestWriterV2):
@@ -387,6 +360,5 @@ def set_partitioning(table: Table, fields: Iterable[str]) -> None:
         for old in table.spec().fields:
             update.remove_field(old.name)
         for field in fields:
-            source, transform, name = partition_transform(field)
-            update.add_field(source, transform, name)
+            update.add_identity(field)
     write_version_hint(table)
