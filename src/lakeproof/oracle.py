@@ -11,8 +11,9 @@ from lakeproof.objectstore import S3Endpoint
 class Oracle:
     """A DuckDB connection that reads ``s3://`` URIs from ``endpoint`` (the store or a proxy listener).
 
-    It reads files and Iceberg and Delta tables (``iceberg_scan``, ``delta_scan``). Its extensions come from their wheels and its configuration is locked once set up (see
-    ``duckdb_ext``). ``file_cache`` off makes it re-read objects on every query, as the cluster does.
+    It reads files and Iceberg and Delta tables (``iceberg_scan``, ``delta_scan``). Its extensions
+    come from their wheels and its configuration is locked once set up (see ``duckdb_ext``).
+    ``file_cache`` off makes it re-read objects on every query, as the cluster does.
     """
 
     def __init__(

@@ -81,16 +81,26 @@ class DeltaWriter:
             for item in page.get("Contents", [])
         }
 
-    def write(self, rows: pa.Table, mode: str) -> None:
-        """Append ``rows`` or overwrite the table with them (``mode``): one WRITE version."""
-        write_deltalake(
-            self.root,
-            rows,
-            mode=mode,  # type: ignore[arg-type]
-            partition_by=self.partition_by,
-            storage_options=self.options,
-            target_file_size=self.target_file_size,
-        )
+    def write(self, rows: pa.Table, overwrite: bool) -> None:
+        """Append ``rows``, or overwrite the table with them: one WRITE version."""
+        if overwrite:
+            write_deltalake(
+                self.root,
+                rows,
+                mode="overwrite",
+                partition_by=self.partition_by,
+                storage_options=self.options,
+                target_file_size=self.target_file_size,
+            )
+        else:
+            write_deltalake(
+                self.root,
+                rows,
+                mode="append",
+                partition_by=self.partition_by,
+                storage_options=self.options,
+                target_file_size=self.target_file_size,
+            )
 
     def delete(self, where: str) -> None:
         """Delete the rows where ``where`` (DataFusion SQL): files rewritten (copy on write)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from pyiceberg.manifest import DataFileContent
 from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Operation
 
@@ -112,7 +113,8 @@ def rows_kept(rows: pa.Table, where: str) -> pa.Table:
     """The rows a delete ``where`` keeps: those where it is false or NULL, in their order."""
     with duckdb.connect() as connection:
         connection.register("live", rows)
-        kept = connection.execute(f"SELECT * FROM live WHERE ({where}) IS NOT TRUE").to_arrow_table()
+        # The predicate is the spec's own SQL, run on a private in-memory database.
+        kept = connection.execute(f"SELECT * FROM live WHERE ({where}) IS NOT TRUE").to_arrow_table()  # noqa: S608
     return kept.cast(rows.schema)
 
 
@@ -220,7 +222,7 @@ def _iceberg_step(table: Table, step: Step, expected: ExpectedTable, key: str | 
         if mode == "copy_on_write":
             # The kit rewrites every live data file: pyiceberg 0.12's own delete() cannot plan a
             # table that has equality delete files.
-            files = sum(1 for f in iceberg.live_files(table) if f.content == iceberg.DataFileContent.DATA)
+            files = sum(1 for f in iceberg.live_files(table) if f.content == DataFileContent.DATA)
             iceberg.replace(table, rows_kept(expected.current(), step.where), max(files, 1), Operation.DELETE)
         else:
             iceberg.row_delta(table, step.where, mode, key)
@@ -264,16 +266,16 @@ def _iceberg_snapshot(
         for manifest in snapshot.manifests(io=table.io)
         for entry in manifest.fetch_manifest_entry(io=table.io, discard_deleted=True)
     ]
-    data = tuple(f.file_path for f in files if f.content == iceberg.DataFileContent.DATA)
+    data = tuple(f.file_path for f in files if f.content == DataFileContent.DATA)
     deletes = tuple(
         DeleteFileInfo(
             path=f.file_path,
-            content="position" if f.content == iceberg.DataFileContent.POSITION_DELETES else "equality",
+            content="position" if f.content == DataFileContent.POSITION_DELETES else "equality",
             rows=f.record_count,
             equality_ids=tuple(f.equality_ids or ()),
         )
         for f in files
-        if f.content != iceberg.DataFileContent.DATA
+        if f.content != DataFileContent.DATA
     )
     return SnapshotInfo(
         id=snapshot.snapshot_id,
@@ -332,7 +334,7 @@ def _write_delta(spec: TableSpec, dataset: DatasetSpec, endpoint: S3Endpoint, ro
 def _delta_step(writer: delta.DeltaWriter, step: Step, expected: ExpectedTable) -> pa.Table | None:
     if isinstance(step, AppendStep | OverwriteStep):
         rows = expected.next_rows(step.rows)
-        writer.write(rows, "append" if isinstance(step, AppendStep) else "overwrite")
+        writer.write(rows, overwrite=isinstance(step, OverwriteStep))
         return rows
     if isinstance(step, DeleteStep):
         writer.delete(step.where)

@@ -54,18 +54,16 @@ POSITION_POS_ID = 2147483545
 
 def lab_catalog(catalog_path: str | Path, endpoint: S3Endpoint, warehouse: str) -> SqlCatalog:
     """A pyiceberg SQL catalog in the SQLite file ``catalog_path`` writing to ``endpoint`` (path style)."""
-    catalog = SqlCatalog(
-        "lab",
-        uri=f"sqlite:///{Path(catalog_path).resolve()}",
-        warehouse=warehouse,
-        **{
-            "s3.endpoint": endpoint.url,
-            "s3.access-key-id": endpoint.access_key,
-            "s3.secret-access-key": endpoint.secret_key,
-            "s3.region": endpoint.region,
-            "s3.force-virtual-addressing": False,
-        },
-    )
+    properties: dict[str, str] = {
+        "uri": f"sqlite:///{Path(catalog_path).resolve()}",
+        "warehouse": warehouse,
+        "s3.endpoint": endpoint.url,
+        "s3.access-key-id": endpoint.access_key,
+        "s3.secret-access-key": endpoint.secret_key,
+        "s3.region": endpoint.region,
+        "s3.force-virtual-addressing": "false",
+    }
+    catalog = SqlCatalog("lab", **properties)
     catalog.create_namespace_if_not_exists(NAMESPACE)
     return catalog
 
@@ -246,7 +244,9 @@ def _current_columns(table: Table, data_file: DataFile) -> pa.Table:
 def _matching(rows: pa.Table, where: str, select: str) -> pa.Table:
     with duckdb.connect() as connection:
         connection.register("rows", rows)
-        return connection.execute(f"SELECT {select} FROM rows WHERE ({where}) ORDER BY 1").to_arrow_table()
+        # The predicate is the spec's own SQL, run on a private in-memory database.
+        sql = f"SELECT {select} FROM rows WHERE ({where}) ORDER BY 1"  # noqa: S608
+        return connection.execute(sql).to_arrow_table()
 
 
 def _write_parquet(table: Table, rows: pa.Table, kind: str) -> tuple[str, int]:
@@ -292,7 +292,13 @@ def delete_files_for(table: Table, where: str, mode: str, key: str | None) -> li
             assert key is not None
             keys = _matching(rows, where, sql_identifier(key))
             if keys.num_rows:
-                group = equality.setdefault((data_file.spec_id, tuple(data_file.partition)), (data_file, []))
+                group = equality.setdefault(
+                    (
+                        data_file.spec_id,
+                        tuple(data_file.partition[i] for i in range(len(data_file.partition))),
+                    ),
+                    (data_file, []),
+                )
                 group[1].append(keys)
     for template, parts in equality.values():
         field = table.schema().find_field(key or "")

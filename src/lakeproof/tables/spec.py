@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from lakeproof.datagen.loader import load_spec
 from lakeproof.datagen.spec import DatasetSpec
+from lakeproof.errors import ConfigError
 from lakeproof.specfile import SpecDocument, SpecModel, load_document
 
 TableFormat = Literal["iceberg", "delta"]
@@ -160,7 +161,7 @@ class TableSpec(SpecModel):
     dataset: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     seed: int | None = Field(None, ge=0)
     columns: tuple[str, ...] | None = Field(None, min_length=1)
-    narrow: dict[str, Literal["int", "float"]] = {}
+    narrow: dict[str, Literal["int", "float"]] = Field(default_factory=dict)
     key: str | None = None
     formats: tuple[TableFormat, ...] = Field(TABLE_FORMATS, min_length=1)
     partition_by: tuple[str, ...] = ()
@@ -180,119 +181,125 @@ class TableSpec(SpecModel):
         return value
 
 
+WIDENS = {"bigint": "int", "double": "float"}  # widened type -> the type it widens
+
+
 def check_table(document: SpecDocument[TableSpec], dataset: DatasetSpec) -> None:
     """The checks that need the dataset: columns exist with table types, steps name live columns,
     the appends take no more rows than the dataset has, and every format can do its steps."""
-    spec = document.model
-    types = {column.name: column.type for column in dataset.columns}
-    names = list(types)
+    _TableCheck(document, dataset).run()
 
-    def known(loc: tuple[str | int, ...], name: str) -> None:
-        if name not in types:
-            raise document.error(
-                loc, f"dataset {dataset.name!r} has no column {name!r}; columns: {', '.join(names)}"
-            )
 
-    live = list(spec.columns or names)
-    live_types = {name: spec.narrow.get(name, types.get(name, "")) for name in live}
-    for index, name in enumerate(live):
-        known(("columns", index), name)
-        if not TABLE_TYPES.match(types[name]):
-            raise document.error(
-                ("columns", index),
-                f"column {name!r} is {types[name]}; tables take scalar columns, leave it out",
-            )
-    for name, narrow in spec.narrow.items():
-        known(("narrow", name), name)
-        wider = {"int": "bigint", "float": "double"}[narrow]
-        if types[name] != wider:
-            raise document.error(
-                ("narrow", name), f"{narrow} narrows a {wider} column; {name!r} is {types[name]}"
-            )
-    if spec.key is not None and spec.key not in live:
-        raise document.error(("key",), f"key {spec.key!r} is not a table column; columns: {', '.join(live)}")
-    for index, field in enumerate(spec.partition_by):
-        if field not in live:
-            raise document.error(
-                ("partition_by", index),
-                f"partition column {field!r} is not a table column",
+class _TableCheck:
+    """Walks the steps keeping the table's live columns and their types, as the writer will."""
+
+    def __init__(self, document: SpecDocument[TableSpec], dataset: DatasetSpec) -> None:
+        self.document = document
+        self.spec = document.model
+        self.dataset = dataset
+        self.types = {column.name: column.type for column in dataset.columns}
+        first = list(self.spec.columns or self.types)
+        self.live = {name: self.spec.narrow.get(name, self.types.get(name, "")) for name in first}
+        self.rows_taken = 0
+
+    def fail(self, loc: tuple[str | int, ...], message: str) -> ConfigError:
+        return self.document.error(loc, message)
+
+    def known(self, loc: tuple[str | int, ...], name: str) -> None:
+        if name not in self.types:
+            raise self.fail(
+                loc, f"dataset {self.dataset.name!r} has no column {name!r}; columns: {', '.join(self.types)}"
             )
 
-    rows_taken = 0
-    for index, step in enumerate(spec.steps):
-        loc: tuple[str | int, ...] = ("steps", index)
-        for fmt in step.formats:
-            if fmt not in spec.formats:
-                raise document.error(
-                    (*loc, "formats"),
-                    f"format {fmt!r} is not one of the table's formats {list(spec.formats)}",
+    def live_column(self, loc: tuple[str | int, ...], name: str, what: str) -> None:
+        if name not in self.live:
+            raise self.fail(
+                loc, f"{what} {name!r} is not a table column now; columns: {', '.join(self.live)}"
+            )
+
+    def run(self) -> None:
+        for index, name in enumerate(self.live):
+            self.known(("columns", index), name)
+            if not TABLE_TYPES.match(self.types[name]):
+                raise self.fail(
+                    ("columns", index), f"column {name!r} is {self.types[name]}; tables take scalar columns"
                 )
-        _check_step_formats(document, loc, step, spec.formats)
+        for name, narrow in self.spec.narrow.items():
+            self.known(("narrow", name), name)
+            wider = {value: key for key, value in WIDENS.items()}[narrow]
+            if self.types[name] != wider:
+                raise self.fail(
+                    ("narrow", name), f"{narrow} narrows a {wider} column; {name!r} is {self.types[name]}"
+                )
+        if self.spec.key is not None:
+            self.live_column(("key",), self.spec.key, "key")
+        for index, field in enumerate(self.spec.partition_by):
+            self.live_column(("partition_by", index), field, "partition column")
+        for index, step in enumerate(self.spec.steps):
+            self.step(("steps", index), step)
+
+    def step(self, loc: tuple[str | int, ...], step: Step) -> None:
+        for fmt in step.formats:
+            if fmt not in self.spec.formats:
+                raise self.fail(
+                    (*loc, "formats"), f"{fmt!r} is not one of the table's formats {list(self.spec.formats)}"
+                )
+        self.formats(loc, step)
         if isinstance(step, AppendStep | OverwriteStep):
-            rows_taken += step.rows
-            if rows_taken > dataset.rows:
-                raise document.error(
+            self.rows_taken += step.rows
+            if self.rows_taken > self.dataset.rows:
+                raise self.fail(
                     (*loc, "rows"),
-                    f"the steps take {rows_taken} rows so far; dataset {dataset.name!r} has {dataset.rows}; take fewer",
+                    f"the steps take {self.rows_taken} rows so far; dataset {self.dataset.name!r} "
+                    f"has {self.dataset.rows}; take fewer",
                 )
         elif isinstance(step, AddColumnStep):
-            known((*loc, "column"), step.column)
-            if step.column in live:
-                raise document.error(
+            self.known((*loc, "column"), step.column)
+            if step.column in self.live:
+                raise self.fail(
                     (*loc, "column"), f"column {step.column!r} is already in the table; add another"
                 )
-            live.append(step.column)
-            live_types[step.column] = types[step.column]
+            self.live[step.column] = self.types[step.column]
         elif isinstance(step, RenameColumnStep | DropColumnStep | WidenColumnStep):
-            if step.column not in live:
-                raise document.error(
-                    (*loc, "column"),
-                    f"step {index} ({step.step}): no column {step.column!r} now; columns: {', '.join(live)}",
-                )
-            if step.column == spec.key and not isinstance(step, WidenColumnStep):
-                raise document.error((*loc, "column"), f"column {step.column!r} is the table's key; keep it")
-            if isinstance(step, RenameColumnStep):
-                live[live.index(step.column)] = step.to
-                live_types[step.to] = live_types.pop(step.column)
-            elif isinstance(step, DropColumnStep):
-                live.remove(step.column)
-            else:
-                narrow = {"bigint": "int", "double": "float"}[step.to]
-                if live_types.get(step.column) != narrow:
-                    raise document.error(
-                        (*loc, "to"),
-                        f"column {step.column!r} is {live_types.get(step.column)}; {step.to} widens an {narrow} "
-                        f"column (narrow: {{{step.column}: {narrow}}} makes one)",
-                    )
-                live_types[step.column] = step.to
+            self.change_column(loc, step)
         elif isinstance(step, PartitionStep):
             for position, field in enumerate(step.partition_by):
-                if field not in live:
-                    raise document.error(
-                        (*loc, "partition_by", position),
-                        f"partition column {field!r} is not a table column",
-                    )
-        elif isinstance(step, DeleteStep) and step.mode == "equality" and spec.key is None:
-            raise document.error(
+                self.live_column((*loc, "partition_by", position), field, "partition column")
+        elif isinstance(step, DeleteStep) and step.mode == "equality" and self.spec.key is None:
+            raise self.fail(
                 (*loc, "mode"), "equality deletes need the table's key column; set key: (an id column)"
             )
 
+    def change_column(
+        self, loc: tuple[str | int, ...], step: RenameColumnStep | DropColumnStep | WidenColumnStep
+    ) -> None:
+        self.live_column((*loc, "column"), step.column, "column")
+        if step.column == self.spec.key and not isinstance(step, WidenColumnStep):
+            raise self.fail((*loc, "column"), f"column {step.column!r} is the table's key; keep it")
+        if isinstance(step, RenameColumnStep):
+            self.live = {(step.to if name == step.column else name): kind for name, kind in self.live.items()}
+        elif isinstance(step, DropColumnStep):
+            del self.live[step.column]
+        else:
+            if self.live[step.column] != WIDENS[step.to]:
+                raise self.fail(
+                    (*loc, "to"),
+                    f"column {step.column!r} is {self.live[step.column]}; {step.to} widens "
+                    f"{WIDENS[step.to]} (narrow: {{{step.column}: {WIDENS[step.to]}}} makes one)",
+                )
+            self.live[step.column] = step.to
 
-def _check_step_formats(
-    document: SpecDocument[TableSpec],
-    loc: tuple[str | int, ...],
-    step: Step,
-    table_formats: tuple[TableFormat, ...],
-) -> None:
-    index = loc[-1]
-    if "delta" in step.formats and "delta" in table_formats:
+    def formats(self, loc: tuple[str | int, ...], step: Step) -> None:
+        if "delta" not in step.formats or "delta" not in self.spec.formats:
+            return
         reason = DELTA_CANNOT.get(step.step)
         if isinstance(step, DeleteStep) and step.mode in ("position", "equality"):
-            reason = f"delta-rs 1.6.6 writes no {step.mode} deletes (its deletes rewrite files); use mode: copy_on_write"
+            reason = f"delta-rs 1.6.6 writes no {step.mode} delete files (its deletes rewrite files)"
         if reason:
-            raise document.error(
+            raise self.fail(
                 (*loc, "step"),
-                f"step {index} ({step.step}) cannot run on delta: {reason}; add formats: [iceberg] to the step",
+                f"step {loc[-1]} ({step.step}) cannot run on delta: {reason}; "
+                "add formats: [iceberg] to the step",
             )
 
 
