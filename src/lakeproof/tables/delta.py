@@ -63,24 +63,6 @@ class DeltaWriter:
         """The latest version, -1 before the first commit."""
         return self.table().version() if DeltaTable.is_deltatable(self.root, self.options) else -1
 
-    def remove_existing(self) -> None:
-        """Delete every object under the table's root (a history is always written afresh)."""
-        bucket, _, key = self.root.removeprefix("s3://").partition("/")
-        client = self.endpoint.client()
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key + "/"):
-            for item in page.get("Contents", []):
-                client.delete_object(Bucket=bucket, Key=item["Key"])
-
-    def existing_objects(self) -> set[str]:
-        """URIs of every object under the root now."""
-        bucket, _, key = self.root.removeprefix("s3://").partition("/")
-        client = self.endpoint.client()
-        return {
-            f"s3://{bucket}/{item['Key']}"
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key + "/")
-            for item in page.get("Contents", [])
-        }
-
     def write(self, rows: pa.Table, overwrite: bool) -> None:
         """Append ``rows``, or overwrite the table with them: one WRITE version."""
         if overwrite:

@@ -28,6 +28,7 @@ from lakeproof.datagen.spec import DatasetSpec
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.tables import delta, iceberg
 from lakeproof.tables.manifest import DeleteFileInfo, SnapshotInfo, TableInfo, TableManifest
+from lakeproof.tables.objects import objects_under, remove_objects_under
 from lakeproof.tables.spec import (
     AddColumnStep,
     AppendStep,
@@ -141,7 +142,8 @@ def write_history(
     """Write the table history spec file ``spec`` (its rows from ``<datasets_dir>/<dataset>.yaml``)
     into ``bucket`` at ``endpoint``: Iceberg through the SQLite catalog ``catalog_path`` at
     ``s3://bucket/[prefix/]tables/iceberg/<name>``, Delta at ``.../tables/delta/<name>``.
-    A table already there is replaced. Returns the manifest of every snapshot and version."""
+    A table already at that root, or of that name in the catalog, is replaced (one catalog per
+    lab prefix: names are unique in a catalog). Returns the manifest of every snapshot and version."""
     table_spec, dataset = load_table_spec(spec, datasets_dir)
     return write_loaded_history(table_spec, dataset, endpoint, bucket, catalog_path, prefix=prefix)
 
@@ -176,7 +178,9 @@ def _write_iceberg(
     catalog = iceberg.lab_catalog(catalog_path, endpoint, root.rsplit("/", 1)[0])
     identifier = (iceberg.NAMESPACE, spec.name)
     if catalog.table_exists(identifier):
-        catalog.purge_table(identifier)
+        # Only the catalog entry: purging would delete the files of wherever the old table lived.
+        catalog.drop_table(identifier)
+    remove_objects_under(endpoint, root)
     expected = expected_start(spec, dataset)
     table = catalog.create_table(
         identifier,
@@ -222,8 +226,10 @@ def _iceberg_step(table: Table, step: Step, expected: ExpectedTable, key: str | 
         if mode == "copy_on_write":
             # The kit rewrites every live data file: pyiceberg 0.12's own delete() cannot plan a
             # table that has equality delete files.
-            files = sum(1 for f in iceberg.live_files(table) if f.content == DataFileContent.DATA)
-            iceberg.replace(table, rows_kept(expected.current(), step.where), max(files, 1), Operation.DELETE)
+            data = [f for f in iceberg.live_files(table) if f.content == DataFileContent.DATA]
+            partitions = {(f.spec_id, str(f.partition)) for f in data}
+            files = max(1, len(data) // max(1, len(partitions)))
+            iceberg.replace(table, rows_kept(expected.current(), step.where), files, Operation.DELETE)
         else:
             iceberg.row_delta(table, step.where, mode, key)
     elif isinstance(step, CompactStep):
@@ -296,7 +302,7 @@ def _iceberg_snapshot(
 
 def _write_delta(spec: TableSpec, dataset: DatasetSpec, endpoint: S3Endpoint, root: str) -> TableInfo:
     writer = delta.DeltaWriter(root, endpoint, spec.target_file_size, spec.partition_by)
-    writer.remove_existing()
+    remove_objects_under(endpoint, root)
     expected = expected_start(spec, dataset)
     snapshots: list[SnapshotInfo] = []
     for index, step in enumerate(spec.steps):
@@ -320,7 +326,7 @@ def _write_delta(spec: TableSpec, dataset: DatasetSpec, endpoint: S3Endpoint, ro
                     columns=tuple(expected.current().column_names),
                 )
             )
-    existing = writer.existing_objects()
+    existing = objects_under(endpoint, root)
     return TableInfo(
         name=spec.name,
         format="delta",
