@@ -28,6 +28,7 @@ def write_table(
             TABLES / f"{name}.yaml", moto_endpoint, BUCKET, catalog, prefix=f"tests/{module}/{run}"
         )
 
+    write.catalog = catalog  # type: ignore[attr-defined]
     return write
 
 

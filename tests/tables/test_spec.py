@@ -76,8 +76,8 @@ def test_the_good_spec_loads(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("mode: position, formats: [iceberg]", "mode: position"),
-            r"^\S+t\.yaml:7: steps\[1\]\.step: step 1 \(delete\) cannot run on delta: delta-rs 1\.6\.6 writes no "
-            r"position delete files .*; add formats: \[iceberg\] to the step$",
+            r"^\S+t\.yaml:7: steps\[1\]\.step: step 1 \(delete\) cannot run on delta: "
+            r"delta-rs 1\.6\.6 writes no position delete files .*; add formats: \[iceberg\] to the step$",
             id="position delete on delta",
         ),
         pytest.param(
@@ -85,12 +85,14 @@ def test_the_good_spec_loads(tmp_path: Path) -> None:
                 '{step: delete, where: "qty > 50", mode: position, formats: [iceberg]}',
                 "{step: rename_column, column: qty, to: n}",
             ),
-            r"^\S+t\.yaml:7: steps\[1\]\.step: step 1 \(rename_column\) cannot run on delta: .*column mapping",
+            r"^\S+t\.yaml:7: steps\[1\]\.step: step 1 \(rename_column\) cannot run on delta: "
+            r".*column mapping",
             id="rename on delta",
         ),
         pytest.param(
             ("{step: append, rows: 100}", "{step: append, rows: 5000}"),
-            r"^\S+t\.yaml:6: steps\[0\]\.rows: the steps take 5000 rows so far; dataset 'sales' has 4000; take fewer$",
+            r"^\S+t\.yaml:6: steps\[0\]\.rows: the steps take 5000 rows so far; "
+            r"dataset 'sales' has 4000; take fewer$",
             id="more rows than the dataset",
         ),
         pytest.param(

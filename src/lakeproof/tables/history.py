@@ -186,7 +186,9 @@ def _write_iceberg(
         identifier,
         schema=expected.current().schema,
         location=root,
-        properties={"format-version": "2"},
+        # No retries inside pyiceberg: a commit on a stale base is refused (CommitFailedException)
+        # and the kit's writer decides what to do (concurrent.py), so every conflict is seen.
+        properties={"format-version": "2", "commit.retry.num-retries": "0"},
     )
     if spec.partition_by:
         iceberg.set_partitioning(table, spec.partition_by)

@@ -112,6 +112,10 @@ class _KitSnapshot(_SnapshotProducer["_KitSnapshot"]):
     def _deleted_entries(self) -> list[ManifestEntry]:
         return []
 
+    def _validate_concurrency(self) -> None:
+        """Nothing to validate: every kit commit is built on the table it just read, and the
+        catalog refuses it if another commit came first (the table allows no silent retry)."""
+
     def _existing_manifests(self) -> list[ManifestFile]:
         if self._replace_all or self._parent_snapshot_id is None:
             return []
