@@ -24,6 +24,7 @@ from Lakeproof.lab_keywords import LabKeywords
 from Lakeproof.matrix_listener import CapabilityRecorder
 from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.spec_keywords import SpecKeywords
+from Lakeproof.table_keywords import TableKeywords
 
 _ORPHAN_CHECK_INTERVAL_S = 0.5
 # botocore logs every request at DEBUG with its Authorization header (the access key), and Robot
@@ -128,6 +129,7 @@ class Lakeproof(DynamicCore):
                 SpecKeywords(self._context),
                 ApiKeywords(self._context),
                 ContainerKeywords(self._context),
+                TableKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

@@ -6,22 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.oracle import Oracle
 from lakeproof.tables import TableInfo, TableManifest
-from lakeproof.tables.concurrent import append_concurrently
-
-
-def _batches(table: TableInfo, oracle: Oracle) -> tuple[pa.Table, pa.Table]:
-    """Two batches of new rows shaped like the table's current ones, with ids no row has."""
-    current = oracle.query(f"SELECT * FROM {table.scan()} ORDER BY id LIMIT 40")
-    top = int(oracle.query(f"SELECT max(id) FROM {table.scan()}").column(0)[0].as_py())
-    first = current.slice(0, 20).set_column(0, "id", pa.array(range(top + 1, top + 21), pa.int64()))
-    second = current.slice(20, 20).set_column(0, "id", pa.array(range(top + 21, top + 41), pa.int64()))
-    return first, second
+from lakeproof.tables.concurrent import append_concurrently, new_batches
 
 
 def _ids(oracle: Oracle, scan: str) -> list[int]:
@@ -39,7 +29,7 @@ def test_both_commits_land_once(
     manifest = write_table("readings", f"both-{fmt}")
     table = manifest.table(fmt)  # type: ignore[arg-type]
     before = _ids(oracle, table.scan())
-    batches = _batches(table, oracle)
+    batches = new_batches(oracle.connection, table, 20)
     catalog = tmp_path / "unused.db" if fmt == "delta" else _catalog_of(write_table)
     outcomes = append_concurrently(table, batches, moto_endpoint, catalog, retries=3)
     assert [o.committed for o in outcomes] == [True, True]
@@ -58,7 +48,7 @@ def test_a_writer_without_retries_fails_cleanly(
 ) -> None:
     table = write_table("readings", "no-retry").table("iceberg")
     before = _ids(oracle, table.scan())
-    batches = _batches(table, oracle)
+    batches = new_batches(oracle.connection, table, 20)
     outcomes = append_concurrently(table, batches, moto_endpoint, _catalog_of(write_table), retries=0)
     assert sorted(o.committed for o in outcomes) == [False, True]
     winner = next(o for o in outcomes if o.committed)

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table.snapshots import Operation
@@ -23,6 +24,26 @@ from lakeproof.errors import LakeproofError
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.tables import delta, iceberg
 from lakeproof.tables.manifest import TableInfo
+
+
+def new_batches(
+    connection: duckdb.DuckDBPyConnection, table: TableInfo, rows: int
+) -> tuple[pa.Table, pa.Table]:
+    """Two batches of ``rows`` new rows each, shaped like the table's current ones (its first rows)
+    with ids no row has: what two writers append at once. ``connection`` reads the table."""
+    scan = table.scan()
+    current = connection.sql(f"SELECT * FROM {scan} ORDER BY id LIMIT {2 * rows}").to_arrow_table()  # noqa: S608
+    if current.num_rows < 2 * rows:
+        raise LakeproofError(
+            f"table {table.name} holds {current.num_rows} rows; two batches of {rows} need more"
+        )
+    top = int(connection.sql(f"SELECT max(id) FROM {scan}").fetchall()[0][0])  # noqa: S608
+    ids = current.schema.get_field_index("id")
+    first = current.slice(0, rows).set_column(ids, "id", pa.array(range(top + 1, top + rows + 1), pa.int64()))
+    second = current.slice(rows, rows).set_column(
+        ids, "id", pa.array(range(top + rows + 1, top + 2 * rows + 1), pa.int64())
+    )
+    return first, second
 
 
 @dataclass(frozen=True)
