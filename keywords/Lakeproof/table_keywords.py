@@ -120,6 +120,33 @@ class TableKeywords:
         return [s.model_dump(mode="json") for s in table.snapshots if s.surviving or not surviving_only]
 
     @keyword
+    def get_snapshot_made_by(self, name: str, format: TableFormat, step: str) -> dict[str, Any]:
+        """Returns the last snapshot or version of table ``name`` that a ``step`` kind made
+        (``append``, ``delete``, ``compact``, ...), as `Get Table Snapshots` gives it.
+
+        Example:
+        | ${compacted}=    `Get Snapshot Made By`    orders    iceberg    compact
+        """
+        table = self._table(name, format)
+        made = [s for s in table.snapshots if s.step_kind == step]
+        if not made:
+            raise AssertionError(f"no {step} step made a snapshot of table {name} ({format})")
+        return made[-1].model_dump(mode="json")
+
+    @keyword
+    def get_snapshot_before(self, name: str, format: TableFormat, snapshot: Any) -> dict[str, Any]:
+        """Returns the snapshot or version committed just before ``snapshot`` (a dictionary or an id).
+
+        Example:
+        | ${before}=    `Get Snapshot Before`    orders    iceberg    ${compacted}
+        """
+        table = self._table(name, format)
+        index = table.snapshots.index(self._snapshot(table, snapshot))
+        if index == 0:
+            raise AssertionError(f"snapshot {table.snapshots[0].id} is the first of table {name} ({format})")
+        return table.snapshots[index - 1].model_dump(mode="json")
+
+    @keyword
     def get_table_scan(
         self,
         name: str,
