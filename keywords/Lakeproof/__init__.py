@@ -25,6 +25,7 @@ from Lakeproof.matrix_listener import CapabilityRecorder
 from Lakeproof.property_keywords import PropertyKeywords
 from Lakeproof.small_table_keywords import SmallTableKeywords
 from Lakeproof.spec_keywords import SpecKeywords
+from Lakeproof.table_keywords import TableKeywords
 
 _ORPHAN_CHECK_INTERVAL_S = 0.5
 # botocore logs every request at DEBUG with its Authorization header (the access key), and Robot
@@ -130,6 +131,7 @@ class Lakeproof(DynamicCore):
                 ApiKeywords(self._context),
                 ContainerKeywords(self._context),
                 SmallTableKeywords(self._context),
+                TableKeywords(self._context),
             ],
         )
         self.ROBOT_LIBRARY_LISTENER = self

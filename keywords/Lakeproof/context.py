@@ -17,6 +17,7 @@ from lakeproof.engines.settings import EngineSettings
 from lakeproof.errors import ConfigError, LakeproofError
 from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
+from lakeproof.tables import TableManifest
 
 
 def robot_output_dir() -> Path:
@@ -73,6 +74,7 @@ class LabContext:
     started_by_suite: str | None = None
     datasets: dict[str, Manifest] = field(default_factory=dict)
     specs: dict[str, DatasetSpec] = field(default_factory=dict)  # of the datasets made from a spec
+    tables: dict[str, TableManifest] = field(default_factory=dict)  # table histories, by name
     oracles: dict[str, Oracle] = field(default_factory=dict)
     tpch_scale_factor: float | None = None
     driver: Driver | None = None
@@ -146,6 +148,7 @@ class LabContext:
             containers.stop()
         self.datasets.clear()
         self.specs.clear()
+        self.tables.clear()
         self.tpch_scale_factor = None
         for oracle in self.oracles.values():
             oracle.close()

@@ -38,6 +38,7 @@ from lakeproof.objectstore.existing import (
     configured_bucket,
 )
 from lakeproof.procs import USAGE_EXIT, write_private_text
+from lakeproof.tables import DEFAULT_DATASETS_DIR, load_table_spec, write_loaded_history
 
 _HEALTH_INTERVAL_S = 1.0
 INTERNAL_EXIT = 1
@@ -205,7 +206,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "or TPC-H with --tpch, as Parquet / CSV / NDJSON objects. The same spec and seed always give "
         "byte-identical objects. Prints the manifest (objects, sizes, row counts, checksums) as one JSON "
         "document (with --tpch: one object of the eight tables' manifests, by table) and writes each "
-        "manifest beside its objects as <dataset>/manifest.json.",
+        "manifest beside its objects as <dataset>/manifest.json. With --table, writes a table history "
+        "(data/tables/*.yaml: Iceberg and Delta tables, a snapshot or version per step) into S3 at "
+        "<prefix>/tables/<format>/<name>, the Iceberg catalog in the SQLite file --catalog, and its "
+        "manifest (every snapshot: id, timestamp, operation, files, rows) at "
+        "<prefix>/tables/manifests/<name>.json.",
     )
     source = datagen.add_mutually_exclusive_group(required=True)
     source.add_argument("spec", nargs="?", type=Path, metavar="SPEC", help="path of the dataset spec (YAML)")
@@ -214,6 +219,12 @@ def _build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="SF",
         help="generate the 8 TPC-H tables at this scale factor instead (e.g. 0.01)",
+    )
+    source.add_argument(
+        "--table",
+        type=Path,
+        metavar="TABLE_SPEC",
+        help="write this table history (e.g. data/tables/orders.yaml) instead; needs --s3-endpoint",
     )
     target = datagen.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="write the objects under this local directory")
@@ -227,6 +238,12 @@ def _build_parser() -> argparse.ArgumentParser:
     datagen.add_argument("--prefix", default="", help="key prefix for --s3-endpoint (default: none)")
     datagen.add_argument("--rows", type=int, help="override the spec's row count")
     datagen.add_argument("--seed", type=int, help="override the spec's seed")
+    datagen.add_argument(
+        "--catalog",
+        type=Path,
+        default=Path("lakeproof-catalog.db"),
+        help="the SQLite file of the Iceberg catalog for --table (default: lakeproof-catalog.db)",
+    )
     parser.epilog = "every command's options:\n" + "\n".join(
         textwrap.fill(usage, width=100, initial_indent="  ", subsequent_indent="      ")
         for usage in _usages(commands)
@@ -248,6 +265,8 @@ def _usages(commands: argparse._SubParsersAction[_Parser]) -> list[str]:
 
 
 def _datagen(args: argparse.Namespace) -> int:
+    if args.table is not None:
+        return _datagen_table(args)
     sink: LocalSink | S3Sink
     if args.out is not None:
         sink = LocalSink(args.out)
@@ -265,6 +284,25 @@ def _datagen(args: argparse.Namespace) -> int:
     # One JSON value on stdout, so a script can parse it whole: a manifest, or TPC-H's by table.
     documents = {name: json.loads(manifest.to_json()) for name, manifest in manifests.items()}
     print(json.dumps(documents if args.tpch is not None else documents[spec.name], indent=2))
+    return 0
+
+
+def _datagen_table(args: argparse.Namespace) -> int:
+    if args.s3_endpoint is None:
+        raise ConfigError("--table writes Iceberg and Delta tables into S3; give --s3-endpoint, not --out")
+    if args.rows is not None:
+        raise ConfigError("--rows applies to a dataset spec; a table history takes its rows by its steps")
+    bucket = validate_bucket_name(args.bucket)
+    endpoint = S3Endpoint(args.s3_endpoint)
+    table_spec, dataset = load_table_spec(args.table, DEFAULT_DATASETS_DIR)
+    if args.seed is not None:
+        dataset = dataset.with_changes(seed=args.seed)
+    manifest = write_loaded_history(table_spec, dataset, endpoint, bucket, args.catalog, prefix=args.prefix)
+    key = "/".join(
+        part for part in (args.prefix.strip("/"), "tables/manifests", f"{manifest.name}.json") if part
+    )
+    endpoint.client().put_object(Bucket=bucket, Key=key, Body=manifest.to_json().encode("utf-8"))
+    print(manifest.to_json())
     return 0
 
 

@@ -32,6 +32,10 @@ LOCKED_DOWN_CONFIG: dict[str, str | bool | int | float | list[str]] = {
 }
 
 
+# httpfs reads s3://; avro is what iceberg reads manifests with; delta reads Delta tables.
+TABLE_EXTENSIONS = ("httpfs", "avro", "iceberg", "delta")
+
+
 def locked_down(extensions: Sequence[str] = (), setup: Sequence[str] = ()) -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB database with ``extensions`` loaded from their wheels and the
     ``setup`` statements run (settings, secrets), then its configuration locked."""
@@ -45,9 +49,16 @@ def locked_down(extensions: Sequence[str] = (), setup: Sequence[str] = ()) -> du
 
 
 def s3_database(
-    endpoint: S3Endpoint, http_retries: int = 3, http_timeout_s: int = 30, file_cache: bool = True
+    endpoint: S3Endpoint,
+    http_retries: int = 3,
+    http_timeout_s: int = 30,
+    file_cache: bool = True,
+    extensions: Sequence[str] = ("httpfs",),
 ) -> duckdb.DuckDBPyConnection:
     """A locked-down database whose httpfs reads ``s3://`` URIs from ``endpoint`` with its credentials.
+
+    With ``extensions`` ``TABLE_EXTENSIONS`` it reads tables there too (``iceberg_scan``,
+    ``delta_scan``: the delta extension reads through the same S3 secret).
 
     ``file_cache`` off makes it re-read objects on every query.
     """
@@ -56,7 +67,7 @@ def s3_database(
         SECRET '{endpoint.secret_key}', ENDPOINT '{endpoint.host_port}', URL_STYLE 'path',
         USE_SSL false, REGION '{endpoint.region}')"""
     return locked_down(
-        ["httpfs"],
+        extensions,
         [
             secret,
             f"SET http_retries = {int(http_retries)}",
