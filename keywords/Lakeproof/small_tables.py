@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import write_deltalake
@@ -29,7 +28,6 @@ from pyiceberg.table.snapshots import Operation
 from pyiceberg.table.update.snapshot import _FastAppendFiles
 from pyiceberg.typedef import Record
 
-from lakeproof.duckdb_ext import locked_down
 from lakeproof.objectstore import S3Endpoint
 
 
@@ -71,14 +69,6 @@ def delta_storage(endpoint: S3Endpoint) -> dict[str, Any]:
 def write_delta(uri: str, endpoint: S3Endpoint, data: pa.Table, **options: Any) -> None:
     """One Delta commit of ``data`` (``mode``, ``partition_by``, ``schema_mode`` as deltalake takes them)."""
     write_deltalake(uri, data, storage_options=delta_storage(endpoint), **options)
-
-
-def table_oracle(endpoint: S3Endpoint) -> duckdb.DuckDBPyConnection:
-    """Plain DuckDB with its iceberg and delta extensions reading ``endpoint``: the independent answer."""
-    secret = f"""CREATE SECRET lab (TYPE s3, KEY_ID '{endpoint.access_key}',
-        SECRET '{endpoint.secret_key}', ENDPOINT '{endpoint.host_port}', URL_STYLE 'path',
-        USE_SSL false, REGION '{endpoint.region}')"""
-    return locked_down(["httpfs", "avro", "iceberg", "delta"], [secret])
 
 
 class _DeleteManifestWriter(ManifestWriterV2):

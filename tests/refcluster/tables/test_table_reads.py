@@ -15,13 +15,13 @@ from pyiceberg.types import LongType, StringType
 
 from lakeproof.jsonvalue import json_value
 from lakeproof.lab import Lab
+from lakeproof.oracle import Oracle
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.model import STRATEGIES
 from Lakeproof.small_tables import (
     delete_equal,
     delete_positions,
     iceberg_catalog,
-    table_oracle,
     write_delta,
     write_version_hint,
 )
@@ -128,9 +128,9 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
 
 @pytest.fixture(scope="module")
 def oracle(lab: Lab) -> Iterator[Any]:
-    connection = table_oracle(lab.s3)
-    yield connection
-    connection.close()
+    """Plain DuckDB with its iceberg and delta extensions, reading the store directly."""
+    with Oracle(lab.s3) as reference:
+        yield reference.connection
 
 
 def _oracle_answer(oracle: Any, sql: str) -> tuple[list[dict[str, str]], list[tuple[Any, ...]]]:
