@@ -11,17 +11,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+from deltalake import write_deltalake
 from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
-from Lakeproof.small_tables import (
-    delete_equal,
-    delete_positions,
-    iceberg_catalog,
-    write_delta,
-    write_version_hint,
-)
+from lakeproof.tables.delta import storage_options
+from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, row_delta, write_version_hint
 
 TableFormat = Literal["iceberg", "delta"]
 _ROW_GROUP_ROWS = 10  # files of several row groups: a position delete lands in a later one
@@ -67,8 +63,8 @@ class SmallTableKeywords:
         if format == "iceberg":
             table = self._iceberg(root)
         else:
-            write_delta(root, lab.s3, _rows(0, 40))
-            write_delta(root, lab.s3, _rows(40, 40), mode="append")
+            write_deltalake(root, _rows(0, 40), storage_options=storage_options(lab.s3))
+            write_deltalake(root, _rows(40, 40), mode="append", storage_options=storage_options(lab.s3))
             table = {"commit": f"{lab.prefix}/tables/delta/{name}/_delta_log/{1:020d}.json"}
         described = {"scan": f"{format}_scan('{root}')", "root": root, "bucket": lab.bucket, **table}
         logger.info(f"Table {name}: {described}")
@@ -77,19 +73,18 @@ class SmallTableKeywords:
     def _iceberg(self, root: str) -> dict[str, str]:
         lab = self.context.require_lab()
         with tempfile.TemporaryDirectory(prefix="lakeproof-catalog-") as folder:
-            catalog = iceberg_catalog(lab.s3, Path(folder))
-            catalog.create_namespace("db")
+            catalog = lab_catalog(Path(folder) / "catalog.db", lab.s3, f"file://{folder}")
             properties = {"write.parquet.row-group-limit": str(_ROW_GROUP_ROWS)}
             table = catalog.create_table(
-                "db.t", schema=_rows(0, 1).schema, location=root, properties=properties
+                f"{NAMESPACE}.t", schema=_rows(0, 1).schema, location=root, properties=properties
             )
             table.append(_rows(0, 40))
-            write_version_hint(table, lab.s3)
+            write_version_hint(table)
             (first_manifest,) = table.inspect.manifests()["path"].to_pylist()
-            (first_file,) = table.inspect.data_files()["file_path"].to_pylist()
             table.append(_rows(40, 40))
-            delete_positions(table, lab.s3, {first_file: [3, 12]})
-            delete_equal(table, lab.s3, "city", pa.array(["pune"]))
+            row_delta(table, "id IN (3, 12)", "position", None)  # rows 3 and 12 of the first file
+            row_delta(table, "city = 'pune'", "equality", "city")
+            write_version_hint(table)
             deletes = table.inspect.delete_files()
             kinds = dict(zip(deletes["content"].to_pylist(), deletes["file_path"].to_pylist(), strict=True))
             snapshot = table.current_snapshot()

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 from pyiceberg.table import Table
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.model import RetryPolicy
 from lakeproof.refcluster.storage import ObjectReader
 from lakeproof.refcluster.tables import TableError, TableRef, plan_table
-from Lakeproof.small_tables import delta_storage, iceberg_catalog, write_delta, write_version_hint
+from lakeproof.tables.delta import storage_options
+from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, write_version_hint
 
 pytestmark = pytest.mark.component
 
@@ -34,12 +35,11 @@ def _reader(endpoint: S3Endpoint) -> ObjectReader:
 
 
 def _iceberg(endpoint: S3Endpoint, folder: Path, root: str, appends: int) -> Table:
-    catalog = iceberg_catalog(endpoint, folder)
-    catalog.create_namespace("db")
-    table = catalog.create_table("db.t", schema=ROWS, location=root)
+    catalog = lab_catalog(folder / "catalog.db", endpoint, f"file://{folder}")
+    table = catalog.create_table(f"{NAMESPACE}.t", schema=ROWS, location=root)
     for number in range(appends):
         table.append(_rows(number * 10, 10))
-        write_version_hint(table, endpoint)
+        write_version_hint(table)
     return table
 
 
@@ -121,9 +121,21 @@ def test_iceberg_errors_name_the_table_and_the_ask(
 
 def test_delta_versions_and_errors(moto_endpoint: S3Endpoint, test_prefix: str) -> None:
     root = f"s3://{BUCKET}/{test_prefix}/delta/t"
-    write_delta(root, moto_endpoint, _rows(0, 10), partition_by=["tag"])
-    write_delta(root, moto_endpoint, _rows(10, 5), mode="append", partition_by=["tag"])
-    write_delta(root, moto_endpoint, _rows(100, 4), mode="overwrite", partition_by=["tag"])
+    write_deltalake(root, _rows(0, 10), partition_by=["tag"], storage_options=storage_options(moto_endpoint))
+    write_deltalake(
+        root,
+        _rows(10, 5),
+        mode="append",
+        partition_by=["tag"],
+        storage_options=storage_options(moto_endpoint),
+    )
+    write_deltalake(
+        root,
+        _rows(100, 4),
+        mode="overwrite",
+        partition_by=["tag"],
+        storage_options=storage_options(moto_endpoint),
+    )
     reader = _reader(moto_endpoint)
     assert [len(plan_table(TableRef("delta", root, version=v), reader).files) for v in range(3)] == [3, 6, 3]
     current = plan_table(TableRef("delta", root), reader)
@@ -163,7 +175,7 @@ def test_delta_versions_and_errors(moto_endpoint: S3Endpoint, test_prefix: str) 
 
 def test_delta_deletion_vectors_are_refused(moto_endpoint: S3Endpoint, test_prefix: str) -> None:
     root = f"s3://{BUCKET}/{test_prefix}/delta/dv"
-    write_delta(root, moto_endpoint, _rows(0, 10))
+    write_deltalake(root, _rows(0, 10), storage_options=storage_options(moto_endpoint))
     version = plan_table(TableRef("delta", root), _reader(moto_endpoint))
     path = version.files[0].uri.removeprefix(f"{root}/")
     vector = {
@@ -208,10 +220,12 @@ def test_delta_deletion_vectors_are_refused(moto_endpoint: S3Endpoint, test_pref
 def test_delta_checkpoint_is_replayed_with_later_commits(moto_endpoint: S3Endpoint, test_prefix: str) -> None:
     root = f"s3://{BUCKET}/{test_prefix}/delta/cp"
     for number in range(3):
-        write_delta(root, moto_endpoint, _rows(number * 10, 10), mode="append")
-    DeltaTable(root, storage_options=delta_storage(moto_endpoint)).create_checkpoint()
-    write_delta(root, moto_endpoint, _rows(50, 5), mode="append")
+        write_deltalake(
+            root, _rows(number * 10, 10), mode="append", storage_options=storage_options(moto_endpoint)
+        )
+    DeltaTable(root, storage_options=storage_options(moto_endpoint)).create_checkpoint()
+    write_deltalake(root, _rows(50, 5), mode="append", storage_options=storage_options(moto_endpoint))
     planned = plan_table(TableRef("delta", root), _reader(moto_endpoint))
-    expected = DeltaTable(root, storage_options=delta_storage(moto_endpoint)).file_uris()
+    expected = DeltaTable(root, storage_options=storage_options(moto_endpoint)).file_uris()
     assert planned.snapshot == "version 3"
     assert sorted(file.uri for file in planned.files) == sorted(expected)

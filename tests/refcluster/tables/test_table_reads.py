@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from deltalake import write_deltalake
 from pyiceberg.table import Table
 from pyiceberg.types import LongType, StringType
 
@@ -18,13 +19,8 @@ from lakeproof.lab import Lab
 from lakeproof.oracle import Oracle
 from lakeproof.refcluster.client import CoordinatorClient
 from lakeproof.refcluster.model import STRATEGIES
-from Lakeproof.small_tables import (
-    delete_equal,
-    delete_positions,
-    iceberg_catalog,
-    write_delta,
-    write_version_hint,
-)
+from lakeproof.tables.delta import storage_options
+from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, row_delta, write_version_hint
 
 pytestmark = pytest.mark.component
 
@@ -64,10 +60,6 @@ def _people(first: int, count: int, id_type: pa.DataType = INT32) -> pa.Table:
     )
 
 
-def _data_files(table: Table) -> list[str]:
-    return sorted(table.inspect.data_files()["file_path"].to_pylist())
-
-
 def _current_id(table: Table) -> int:
     snapshot = table.current_snapshot()
     assert snapshot is not None
@@ -80,10 +72,10 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     an equality delete; then a rename, a widening and an added column, an append and a position
     delete in the new file) and a partitioned Delta table (an append, then a column merged in)."""
     root = f"s3://{lab.bucket}/{lab.prefix}/tables"
-    catalog = iceberg_catalog(lab.s3, tmp_path_factory.mktemp("catalog"))
-    catalog.create_namespace("db")
+    folder = tmp_path_factory.mktemp("catalog")
+    catalog = lab_catalog(folder / "catalog.db", lab.s3, f"file://{folder}")
     table = catalog.create_table(
-        "db.people",
+        f"{NAMESPACE}.people",
         schema=_people(0, 1).schema,
         location=f"{root}/iceberg/people",
         properties={"write.parquet.row-group-limit": str(ROW_GROUP_ROWS)},
@@ -92,13 +84,13 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     for first in (0, 40, 80):
         table.append(_people(first, 40))
         snapshots.append(_current_id(table))
-    files = _data_files(table)
-    # Rows at a row-group edge and inside later row groups: positions count from the file's start.
-    delete_positions(table, lab.s3, {files[0]: [0, 9, 10, 39], files[1]: [25]})
+    # Each append is one file of ids in order: rows at row-group edges and in later row groups,
+    # in two files (positions count from each file's start).
+    row_delta(table, "id IN (0, 9, 10, 39, 65)", "position", None)
     snapshots.append(_current_id(table))
     # A column without NULLs: DuckDB's iceberg_scan (the oracle) drops rows whose equality column
     # is NULL when it applies an equality delete of other values, which the spec does not.
-    delete_equal(table, lab.s3, "city", pa.array(["pune"]))
+    row_delta(table, "city = 'pune'", "equality", "city")
     snapshots.append(_current_id(table))
     with table.update_schema() as update:
         update.rename_column("name", "label")
@@ -108,16 +100,24 @@ def tables(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Tables:
     table.append(grown.append_column("note", pa.array([f"x{i}" for i in range(30)])))
     snapshots.append(_current_id(table))
     # Its rows in pune stay: the equality delete came before them (a smaller sequence number).
-    (newest,) = set(_data_files(table)) - set(files)
-    delete_positions(table, lab.s3, {newest: [2]})
+    row_delta(table, "id = 122", "position", None)
     snapshots.append(_current_id(table))
-    empty = catalog.create_table("db.empty", schema=_people(0, 1).schema, location=f"{root}/iceberg/empty")
-    write_version_hint(empty, lab.s3)
+    empty = catalog.create_table(
+        f"{NAMESPACE}.empty", schema=_people(0, 1).schema, location=f"{root}/iceberg/empty"
+    )
+    write_version_hint(empty)
 
     delta = f"{root}/delta/people"
-    write_delta(delta, lab.s3, _people(0, 60), partition_by=["city"])
+    write_deltalake(delta, _people(0, 60), partition_by=["city"], storage_options=storage_options(lab.s3))
     merged = _people(60, 20).append_column("extra", pa.array([i * 2 for i in range(20)], pa.int64()))
-    write_delta(delta, lab.s3, merged, mode="append", schema_mode="merge", partition_by=["city"])
+    write_deltalake(
+        delta,
+        merged,
+        mode="append",
+        schema_mode="merge",
+        partition_by=["city"],
+        storage_options=storage_options(lab.s3),
+    )
     times = {s.snapshot_id: s.timestamp_ms for s in table.snapshots()}
     commit_times = [
         datetime.datetime.fromtimestamp(times[snapshot] / 1000, UTC).replace(tzinfo=None)
