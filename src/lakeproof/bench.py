@@ -199,38 +199,24 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
 def bench_table_reads(output_dir: Path, files: int, plans: int) -> list[Figure]:
     """Plan time of an Iceberg snapshot of ``files`` data files, and its scan on the engine beside
     plain DuckDB's iceberg_scan through the same proxy."""
-    from pyiceberg.catalog.sql import SqlCatalog  # noqa: PLC0415 - only this group writes tables
+    from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, write_version_hint  # noqa: PLC0415
 
     rows_per_file = 100
     with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
-        endpoint = lab.s3
         root = f"s3://{lab.bucket}/{lab.prefix}/tables/iceberg/wide"
-        catalog = SqlCatalog(
-            "bench",
-            uri=f"sqlite:///{output_dir / 'bench-catalog.db'}",
-            warehouse=f"file://{output_dir}",
-            **{
-                "s3.endpoint": endpoint.url,
-                "s3.access-key-id": endpoint.access_key,
-                "s3.secret-access-key": endpoint.secret_key,
-                "s3.region": endpoint.region,
-            },
-        )
-        catalog.create_namespace("bench")
+        catalog = lab_catalog(output_dir / "bench-catalog.db", lab.s3, f"file://{output_dir}")
         data = pa.table({"id": pa.array(range(files * rows_per_file), pa.int64())})
         data = data.append_column("amount", pa.array([i * 0.25 for i in range(data.num_rows)]))
         # pyiceberg cuts an append into files of this many in-memory bytes: one file per 100 rows.
         target = str(int(data.nbytes / data.num_rows * rows_per_file))
         table = catalog.create_table(
-            "bench.wide",
+            f"{NAMESPACE}.wide",
             schema=data.schema,
             location=root,
             properties={"write.target-file-size-bytes": target},
         )
         table.append(data)
-        stem = table.metadata_location.rsplit("/", 1)[-1].removesuffix(".metadata.json")
-        hint = f"{lab.prefix}/tables/iceberg/wide/metadata/version-hint.text"
-        upload(endpoint.client(), lab.bucket, hint, stem.encode())
+        write_version_hint(table)
         written = len(table.inspect.data_files())
 
         client = lab.coordinator_client()
