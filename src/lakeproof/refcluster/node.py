@@ -32,10 +32,18 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled, throttled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
-from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.schema import SourceSchema
-from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
-from lakeproof.refcluster.tables import TableSnapshot, equality_delete_columns, file_columns_sql, plan_table
+from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, parquet_metadata
+from lakeproof.refcluster.tables import (
+    TableColumn,
+    TableSnapshot,
+    columns_read,
+    equality_delete_columns,
+    file_columns_sql,
+    physical_columns,
+    plan_table,
+)
 from lakeproof.scratch import task_scratch
 
 SPLITS_TABLE = "__splits"
@@ -310,10 +318,15 @@ class _Fetch:
         )
         # The object's compression ending stays: it is what tells DuckDB to decompress the copy.
         path = self.scratch / f"split-{split.id}.{self.work.format}{self.task.defects.copy_suffix(split.uri)}"
-        if self.work.table is not None:
-            # Every column: a column's name in the file may not be its name in the snapshot.
-            stats.rows = copy_parquet_split(reader, split, path)
-            self.deletes[split.id] = self._read_deletes(reader, split, self.work.table)
+        if (table := self.work.table) is not None:
+            deletes = self._read_deletes(reader, split, table)
+            self.deletes[split.id] = deletes
+            # The needed columns under the names this file gives them (its own, by field id).
+            metadata = parquet_metadata(reader, FileInfo(split.uri, "parquet", split.file_size))
+            read = _table_columns_read(self.work, table, deletes)
+            stored = physical_columns(read, metadata.schema.to_arrow_schema())
+            chunks = None if self.work.columns is None else list(stored.values())
+            stats.rows = copy_parquet_split(reader, split, path, chunks)
         elif self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
@@ -379,12 +392,11 @@ def _load_table_copies(
         metadata = fetch.footers[split.uri]
         first = split.row_groups[0] if split.row_groups else 0
         offset = sum(metadata.row_group(index).num_rows for index in range(first))
-        columns = file_columns_sql(
-            table.columns, table.files_by_uri[split.uri], metadata.schema.to_arrow_schema()
-        )
+        read = _table_columns_read(work, table, fetch.deletes[split.id])
+        columns = file_columns_sql(read, table.files_by_uri[split.uri], metadata.schema.to_arrow_schema())
         local = "'{}'".format(str(path).replace("'", "''"))
         rows = (
-            f"SELECT {', '.join(columns)}, file_row_number + {offset} AS __position "  # noqa: S608
+            f"SELECT {', '.join([*columns, f'file_row_number + {offset} AS __position'])} "  # noqa: S608
             f"FROM read_parquet({local}, file_row_number = true)"
         )
         conditions = []
@@ -407,6 +419,12 @@ def _load_table_copies(
     connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {' UNION ALL '.join(selects)}")
     for name in registered:
         connection.unregister(name)
+
+
+def _table_columns_read(work: ScanWork, table: TableSnapshot, deletes: _SplitDeletes) -> list[TableColumn]:
+    """The snapshot's columns a split's copy holds: the needed ones and those its equality deletes compare."""
+    compared = [name for equality in deletes.equality for name in equality.column_names]
+    return columns_read(table.columns, work.columns, compared)
 
 
 def _table_projection(table: TableSnapshot, columns: tuple[str, ...] | None) -> str:

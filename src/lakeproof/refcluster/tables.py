@@ -577,24 +577,38 @@ def _quoted(identifier: str) -> str:
     return f'"{escaped}"'
 
 
-def file_columns_sql(columns: Sequence[TableColumn], file: TableFile, file_schema: pa.Schema) -> list[str]:
-    """The snapshot's columns over one data file: each the file's column of that field id (Iceberg)
-    or name (Delta) cast to the snapshot's type, else the file's constant, else NULL."""
+def _field_ids(schema: pa.Schema) -> dict[int, str]:
+    """A Parquet file's top-level column names by Iceberg field id."""
     by_id: dict[int, str] = {}
-    for arrow_field in file_schema:
+    for arrow_field in schema:
         raw = (arrow_field.metadata or {}).get(b"PARQUET:field_id")
         if raw is not None:
             by_id[int(raw)] = arrow_field.name
-    names = set(file_schema.names)
+    return by_id
+
+
+def physical_columns(columns: Sequence[TableColumn], file_schema: pa.Schema) -> dict[str, str]:
+    """Each of ``columns`` the data file stores: snapshot name -> the file's column of that field id
+    (Iceberg) or name (Delta)."""
+    by_id, names = _field_ids(file_schema), set(file_schema.names)
+    found = {}
+    for column in columns:
+        physical = by_id.get(column.field_id) if column.field_id is not None else None
+        if column.field_id is None and column.name in names:
+            physical = column.name
+        if physical is not None:
+            found[column.name] = physical
+    return found
+
+
+def file_columns_sql(columns: Sequence[TableColumn], file: TableFile, file_schema: pa.Schema) -> list[str]:
+    """The snapshot's ``columns`` over one data file: each the file's column of that field id (Iceberg)
+    or name (Delta) cast to the snapshot's type, else the file's constant, else NULL."""
+    stored = physical_columns(columns, file_schema)
     constants = dict(file.constants)
     projection = []
     for column in columns:
-        physical = (
-            by_id.get(column.field_id)
-            if column.field_id is not None
-            else (column.name if column.name in names else None)
-        )
-        if physical is not None:
+        if (physical := stored.get(column.name)) is not None:
             value = f"CAST({_quoted(physical)} AS {column.type})"
         else:
             value = constants.get(column.name, f"CAST(NULL AS {column.type})")
@@ -602,15 +616,22 @@ def file_columns_sql(columns: Sequence[TableColumn], file: TableFile, file_schem
     return projection
 
 
+def columns_read(
+    columns: Sequence[TableColumn], needed: Sequence[str] | None, also: Iterable[str] = ()
+) -> list[TableColumn]:
+    """The snapshot's columns a node reads from a data file: those the query needs (all when
+    ``needed`` is None) and ``also`` (the columns equality deletes compare)."""
+    if needed is None:
+        return list(columns)
+    wanted = {name.lower() for name in (*needed, *also)}
+    return [column for column in columns if column.name.lower() in wanted]
+
+
 def equality_delete_columns(
     table: pa.Table, columns: Sequence[TableColumn], equality_ids: Sequence[int]
 ) -> pa.Table:
     """An equality delete file's rows with its equality columns named as the snapshot names them."""
-    by_id = {}
-    for arrow_field in table.schema:
-        raw = (arrow_field.metadata or {}).get(b"PARQUET:field_id")
-        if raw is not None:
-            by_id[int(raw)] = arrow_field.name
+    by_id = _field_ids(table.schema)
     names = {column.field_id: column.name for column in columns}
     selected = [by_id[field_id] for field_id in equality_ids]
     return table.select(selected).rename_columns(
