@@ -46,7 +46,7 @@ PABOT := $(BIN)/pabot --processes $(PROCESSES) --no-pabotlib --outputdir $(RESUL
 ORDERING := --ordering pabot_ordering.txt
 
 ## acceptance: the Robot Framework suites on the embedded lab, in parallel with pabot (all but `slow`),
-## then the capability matrix of the run (results/capability-matrix.json); TAGS=tpchORfault
+## then the capability matrix of the run (results/capability-matrix.json); TAGS=equivalenceORfault
 ## runs only those tiers (CI's Spark run)
 TAGS ?=
 acceptance: $(ENGINE_VENV)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from lakeproof.containers import ContainerEngine
@@ -105,14 +107,19 @@ class LabContext:
         """The engine's own name (its driver's), or the one asked for before a driver runs."""
         return self.driver.name if self.driver is not None else self.engine_settings.engine
 
-    def skip_known_difference(self, case: str) -> None:
-        """Raise KnownDifferenceSkip if the engine's known-differences file lists ``case``."""
+    def known_types(self, case: str) -> Mapping[str, str]:
+        """The column types the engine's known-differences file lists for ``case`` (empty if none);
+        KnownDifferenceSkip if it lists ``case`` without types (the case cannot be compared)."""
         if self._known_differences is None:
             path = self.engine_settings.known_differences or differences_path(self.engine_name)
             self._known_differences = load_known_differences(path)
         difference = self._known_differences.get(case)
-        if difference is not None:
+        if difference is None:
+            return {}
+        if not difference.types:
             raise KnownDifferenceSkip(self.engine_name, difference)
+        logger.info(difference.types_message(self.engine_name))
+        return difference.types
 
     def note_missing(self, missing: CapabilityMissing) -> None:
         """Record a capability a driver method found missing (the test is skipped for it)."""

@@ -87,7 +87,8 @@ class SpecKeywords:
         extra rows and first differing cells. The failure names the first three wrong format and
         strategy pairs with what differs, and counts the rest. The case's dataset must have been
         created in this lab (`Create Dataset`). A case the engine's known-differences file lists
-        as ``area/case`` is skipped with the listed reason.
+        as ``area/case`` is skipped with the listed reason, or, where the entry lists the
+        engine's ``types`` of some columns, compared with exactly those types.
 
         Example:
         | ${strategies}=    `Get Strategies`
@@ -102,7 +103,7 @@ class SpecKeywords:
                 f"unknown strategy {unknown[0]!r} for engine '{driver.name}'; its variants are: "
                 f"{', '.join(variants)}"
             )
-        self.context.skip_known_difference(f"{spec_case.area}/{spec_case.name}")
+        known_types = self.context.known_types(f"{spec_case.area}/{spec_case.name}")
         manifest = self.context.datasets.get(spec_case.dataset)
         if manifest is None:
             raise AssertionError(
@@ -120,6 +121,7 @@ class SpecKeywords:
             variants,
             driver.query,
             self.context.oracle(),
+            known_types,
         )
         self._log_report(report)
         if report.failures:

@@ -237,3 +237,15 @@ def test_values_keep_their_meaning_in_results() -> None:
 def test_malformed_answers_are_rejected(payload: dict[str, Any]) -> None:
     with pytest.raises(AnswerFormatError):
         answer_from_json(payload)
+
+
+def test_a_known_type_stands_for_the_expected_type_and_values_still_count() -> None:
+    oracle = answer({"total": "HUGEINT"}, [10])
+    known = CompareOptions(known_types={"total": "BIGINT"})
+    assert compare(oracle, answer({"total": "BIGINT"}, [10]), known).equal
+    other_type = compare(oracle, answer({"total": "INTEGER"}, [10]), known)
+    assert other_type.schema_problems == (
+        "column 'total' is INTEGER, expected BIGINT (a known difference; the oracle's is HUGEINT)",
+    )
+    assert not compare(oracle, answer({"total": "BIGINT"}, [11]), known).equal
+    assert not compare(oracle, answer({"total": "HUGEINT"}, [10]), known).equal

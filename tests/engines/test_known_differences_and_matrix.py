@@ -32,6 +32,19 @@ def test_listed_cases_load_with_where_they_are_written(tmp_path: Path) -> None:
     )
 
 
+def test_an_entry_with_types_carries_the_engines_column_types(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_text(
+        f"differences:\n{ENTRY}    types: {{total: BIGINT, mean: 'DECIMAL(14,6)'}}\n", encoding="utf-8"
+    )
+    (difference,) = load_known_differences(path).values()
+    assert difference.types == {"total": "BIGINT", "mean": "DECIMAL(14,6)"}
+    assert difference.types_message("spark") == (
+        "known difference of engine 'spark', compared with it: total as BIGINT, mean as DECIMAL(14,6); "
+        f"sums doubles in another order (listed in {path}:2)"
+    )
+
+
 def test_an_engine_without_a_file_has_no_differences(tmp_path: Path) -> None:
     assert load_known_differences(tmp_path / FILE_NAME) == {}
 
@@ -47,6 +60,7 @@ def test_every_shipped_file_is_valid() -> None:
         (f"{ENTRY}{ENTRY}", ":5: differences[1].case: case 'aggregates/Average' is listed twice"),
         ("  - case: x\n    reason: y\n", ":2: differences[0].evidence: "),
         ("  - case: x\n    reason: ''\n    evidence: z\n", ":3: differences[0].reason: "),
+        ("  - case: x\n    reason: y\n    evidence: z\n    types: {}\n", ":5: differences[0].types: "),
     ],
 )
 def test_a_bad_entry_names_the_file_line_and_field(tmp_path: Path, body: str, problem: str) -> None:

@@ -54,3 +54,23 @@ def test_an_unknown_engine_fails_the_suite_setup_listing_the_drivers() -> None:
     assert run.failures[COUNTS].startswith(
         "Parent suite setup failed:\nunknown engine 'presto'; the drivers are: reference, spark"
     ), run.describe()
+
+
+def test_a_known_type_difference_is_compared_not_skipped(tmp_path: Path) -> None:
+    """An entry listing the engine's type of a column runs the case: a type the engine does not
+    give fails it (the reference engine sums as the oracle does, HUGEINT, not the listed BIGINT)."""
+    differences = tmp_path / "differences.yaml"
+    differences.write_text(
+        f"differences:\n  - case: {GROUPED}\n    reason: sums as BIGINT\n    evidence: ticket 8\n"
+        "    types: {q: BIGINT}\n",
+        encoding="utf-8",
+    )
+    settings = tmp_path / "engine.yaml"
+    settings.write_text("known_differences: differences.yaml\n", encoding="utf-8")
+    run = run_suite(SUITE, [], tests=[GROUPED], variables={"ENGINE_SETTINGS": str(settings)})
+    assert run.rc != 0, run.describe()
+    assert not run.skipped, run.describe()
+    assert (
+        "column 'q' is HUGEINT, expected BIGINT (a known difference; the oracle's is HUGEINT)"
+        in (run.failures[GROUPED])
+    ), run.describe()

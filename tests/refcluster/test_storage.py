@@ -33,7 +33,6 @@ from lakeproof.refcluster.storage import (
     Predicate,
     RangeReader,
     copy_parquet_split,
-    csv_header,
     csv_record_starts,
     format_of,
     glob_match,
@@ -205,7 +204,7 @@ def test_a_csv_split_of_a_crlf_file_gets_the_header_with_crlf() -> None:
     data = b'a,b\r\n1,"x"\r\n2,"y"\r\n'
     uri = "s3://lake/t/f.csv"
     reader = MemoryReader({uri: data})
-    header = csv_header(reader, FileInfo(uri, "csv", len(data)))
+    header = "a,b\r\n"
     second = data.index(b"2,")
     split = Split(id=1, uri=uri, format="csv", offset=second, length=4, file_size=len(data), header=header)
     assert read_text_split(reader, split) == b'a,b\r\n2,"y"\r\n'
@@ -233,20 +232,24 @@ def test_a_long_record_is_finished_with_growing_reads() -> None:
 @pytest.mark.parametrize(
     ("data", "header"),
     [
-        (b"id,name\n1,a\n", "id,name\n"),
-        (b"id,name\r\n1,a\r\n", "id,name\r\n"),
-        (b"only,a,header", "only,a,header"),
-        (b"", None),
+        (b"id,name\n1,a\n", b"id,name\n"),
+        (b"id,name\r\n1,a\r\n", b"id,name\r\n"),
+        (b"only,a,header", b"only,a,header"),
+        (b'id,"first\nname","a ""b""\r\nc"\r\n1,x,y\r\n', b'id,"first\nname","a ""b""\r\nc"\r\n'),
         (
             b",".join(b"c%d" % n for n in range(3000)) + b"\n1\n",
-            ",".join(f"c{n}" for n in range(3000)) + "\n",
+            b",".join(b"c%d" % n for n in range(3000)) + b"\n",
         ),
     ],
-    ids=["lf", "crlf", "no-newline", "empty", "longer-than-a-scan"],
+    ids=["lf", "crlf", "no-newline", "quoted-line-breaks", "longer-than-a-scan"],
 )
-def test_csv_header_is_the_first_line(data: bytes, header: str | None) -> None:
+def test_the_header_record_ends_where_the_first_record_after_byte_one_starts(
+    data: bytes, header: bytes
+) -> None:
+    """The coordinator repeats a cut file's header: the bytes before the record start after byte 1."""
     uri = "s3://lake/t/f.csv"
-    assert csv_header(MemoryReader({uri: data}), FileInfo(uri, "csv", len(data))) == header
+    starts = csv_record_starts(MemoryReader({uri: data}), FileInfo(uri, "csv", len(data)), [1], '"', '"')
+    assert data[: starts[1]] == header
 
 
 # -- Parquet (in memory) -----------------------------------------------------------------------------

@@ -6,14 +6,22 @@
       - case: aggregates/Average of a double column     # spec area/case name, tpch/q<N>, or a test name
         reason: Spark sums doubles in another order; the last digit differs
         evidence: results/spark-avg.txt, or a link to the engine's documentation or issue
+      - case: aggregates/Sum of the id sequence
+        reason: Spark sums integers as BIGINT, DuckDB as HUGEINT
+        evidence: ...
+        types: {total: BIGINT}                         # the engine's type of each such column
 
 A listed case is skipped with its reason (the log names the file and the evidence); it is never
-compared more loosely. An engine without the file has no known differences.
+compared more loosely. An entry with ``types`` is not skipped: it says the engine types those
+columns otherwise, so the case runs and passes only if each listed column has exactly the listed
+type and every value equals the oracle's (the other columns' types must match as always). An
+engine without the file has no known differences.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -28,6 +36,7 @@ class _Difference(SpecModel):
     case: str = Field(min_length=1)
     reason: str = Field(min_length=1)
     evidence: str = Field(min_length=1)
+    types: dict[str, str] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_line(self) -> _Difference:
@@ -63,6 +72,16 @@ class KnownDifference:
     evidence: str
     source: str
     """``path:line`` of the entry."""
+    types: Mapping[str, str] = field(default_factory=dict)
+    """Column -> the engine's type of it, for a case compared with its known types (not skipped)."""
+
+    def types_message(self, engine: str) -> str:
+        """The one-line log message of a case compared with its known types."""
+        listed = ", ".join(f"{column} as {kind}" for column, kind in self.types.items())
+        return (
+            f"known difference of engine '{engine}', compared with it: {listed}; {self.reason} "
+            f"(listed in {self.source})"
+        )
 
     def skip_message(self, engine: str) -> str:
         """The one-line SKIP message."""
@@ -88,7 +107,7 @@ def load_known_differences(path: Path) -> dict[str, KnownDifference]:
         path,
         _DifferencesFile,
         "known-differences file",
-        "differences: [{case: ..., reason: ..., evidence: ...}]",
+        "differences: [{case: ..., reason: ..., evidence: ..., types: {column: TYPE} (optional)}]",
     )
     return {
         entry.case: KnownDifference(
@@ -96,6 +115,7 @@ def load_known_differences(path: Path) -> dict[str, KnownDifference]:
             entry.reason.strip(),
             entry.evidence.strip(),
             f"{path}:{document.line(('differences', index))}",
+            dict(entry.types or {}),
         )
         for index, entry in enumerate(document.model.differences)
     }

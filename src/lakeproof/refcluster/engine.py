@@ -78,7 +78,6 @@ from lakeproof.refcluster.sql import Analysis, QueryError, Source, analyse
 from lakeproof.refcluster.storage import (
     TIMEOUT_STEP_S,
     ObjectReader,
-    csv_header,
     csv_record_starts,
     parquet_row_groups,
 )
@@ -407,13 +406,6 @@ class Engine:
             if pragma.split_csv
             else []
         )
-        headers = {
-            file.uri: header
-            for file, header in zip(
-                csv, self._metadata_pool.map(lambda file: csv_header(reader, file), csv), strict=True
-            )
-            if header is not None
-        }
         dialects = {
             source.index: self._schemas.dialect(source, files_of[source.index], deadline, cancelled)
             for source in analysis.sources
@@ -428,18 +420,26 @@ class Engine:
         target = pragma.split_options.target_split_size
         cut_files = [file for file in csv if file.size > target]
 
-        def record_starts(file: FileInfo) -> dict[int, int]:
+        def header_and_record_starts(file: FileInfo) -> tuple[str | None, dict[int, int]]:
+            """A cut file's header record (repeated in front of its ranges) and where records start
+            after each cut, in one pass that follows quotes, so a header name may hold a line break.
+            A file whose dialect says it has no header has none to repeat."""
             dialect = dialect_of[file.uri]
-            cuts = range(target, file.size, target)
-            return csv_record_starts(reader, file, cuts, dialect.quote, dialect.escape)
+            has_header = dialect.header is not False
+            cuts = [*range(target, file.size, target), *([1] if has_header else [])]
+            starts = csv_record_starts(reader, file, cuts, dialect.quote, dialect.escape)
+            header = reader.read_range(file.uri, 0, starts.pop(1)).decode() if has_header else None
+            return header, starts
 
-        records = dict(
+        cut = dict(
             zip(
                 (file.uri for file in cut_files),
-                self._metadata_pool.map(record_starts, cut_files),
+                self._metadata_pool.map(header_and_record_starts, cut_files),
                 strict=True,
             )
         )
+        headers = {uri: header for uri, (header, _) in cut.items() if header is not None}
+        records = {uri: starts for uri, (_, starts) in cut.items()}
         planned: list[_Planned] = []
         next_split, next_group = 0, 0
         for source in analysis.sources:

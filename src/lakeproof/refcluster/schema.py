@@ -256,7 +256,13 @@ def needs_dialect(source: Source) -> bool:
 def fixed_dialect(source: Source) -> CsvDialect:
     """The dialect of a CSV source that sniffs nothing: its declared options over DuckDB's defaults."""
     values = {**DUCKDB_DEFAULT_DIALECT, **declared_dialect(source)}
-    return CsvDialect(str(values["delim"]), str(values["quote"]), str(values["escape"]))
+    header = values.get("header")
+    return CsvDialect(
+        str(values["delim"]),
+        str(values["quote"]),
+        str(values["escape"]),
+        bool(header) if header is not None else None,
+    )
 
 
 class SchemaReader:

@@ -16,7 +16,7 @@ Rules (docs/architecture.md: Splits):
   split one record into two. Byte-range splitting is opt-in (``split_csv=True``): the
   coordinator then follows the quotes of each cut file once from its start and gives every
   range the exact bytes of its records (``csv_records``: for each cut, the first record start
-  at or after it); each range not at offset 0 carries the file's header line so it can be
+  at or after it); each range not at offset 0 carries the file's header record so it can be
   parsed on its own.
 - A compressed CSV or NDJSON file (``.gz``, ``.zst``, or any file when the query names a
   ``compression``) is one whole-file split: a byte range of a compressed stream cannot be
@@ -112,7 +112,7 @@ def plan_splits(
     option), whatever the files' names.
 
     ``parquet_row_groups`` maps a Parquet file's URI to its row groups (from the footer);
-    ``csv_headers`` maps a CSV file's URI to its header line with its line ending (absent: the file
+    ``csv_headers`` maps a CSV file's URI to its header record with its line ending (absent: the file
     has no header). ``csv_records`` maps a CSV file's URI to the first record start at or after
     each of its cuts (absent: the ranges are aligned by newlines when read).
     """

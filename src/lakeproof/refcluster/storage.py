@@ -495,18 +495,6 @@ def _chunk_start(chunk: pq.ColumnChunkMetaData) -> int:
     return int(chunk.data_page_offset)
 
 
-def csv_header(reader: RangeReader, file: FileInfo) -> str | None:
-    """The file's first line with its own line ending (LF or CRLF), None for an empty file.
-
-    The ending is kept so that a split's header and records end their lines alike: DuckDB
-    refuses a CSV whose header ends in LF and whose records end in CRLF.
-    """
-    size = file.size if file.size >= 0 else reader.head(file.uri)
-    if size == 0:
-        return None
-    return _read_through_newline(reader, file.uri, 0, size).decode()
-
-
 # -- CSV / NDJSON ----------------------------------------------------------------------------------
 
 

@@ -70,8 +70,8 @@ def test_duckdb_functions_are_translated_to_spark_ones() -> None:
     ("scan", "message"),
     [
         (
-            "read_csv('s3://lake/a.csv', hive_partitioning=true)",
-            "read_csv option 'hive_partitioning' has no Spark equivalent in this driver",
+            "read_csv('s3://lake/a.csv', union_by_name=true)",
+            "read_csv option 'union_by_name' has no Spark equivalent in this driver",
         ),
         (
             "read_csv('s3://lake/a.csv', allow_quoted_nulls=true)",
@@ -98,3 +98,37 @@ def test_sql_that_does_not_parse_is_a_400_with_the_parser_line() -> None:
 
     assert error.value.status == 400
     assert error.value.reason.startswith("cannot read the query as DuckDB SQL (")
+
+
+def test_a_scan_the_sniffer_reads_gets_a_header_and_inferred_types() -> None:
+    scan = rewrite("SELECT * FROM read_csv('s3://lake/run/t/csv/*.csv')", view_prefix="v").views["v0"]
+
+    assert scan.schema is None
+    assert (scan.options["header"], scan.options["inferSchema"]) == ("true", "true")
+    told = rewrite("SELECT * FROM read_csv('s3://lake/a.csv', header=false)", view_prefix="v").views["v0"]
+    assert told.options["header"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "base"),
+    [
+        ("s3://lake/run/hive/parquet/*/*/*.parquet", "", "s3a://lake/run/hive/parquet/"),
+        ("s3://lake/run/hive/parquet/year=2024/*/*.parquet", "", "s3a://lake/run/hive/parquet/"),
+        ("s3://lake/run/hive/parquet/*/*/*.parquet", ", hive_partitioning=false", None),
+        ("s3://lake/run/t/parquet/*.parquet", ", hive_partitioning=true", None),
+    ],
+)
+def test_partition_keys_are_discovered_below_the_first_partition_folder(
+    path: str, options: str, base: str | None
+) -> None:
+    scan = rewrite(f"SELECT * FROM read_parquet('{path}'{options})", view_prefix="v").views["v0"]
+
+    assert scan.options.get("basePath") == base
+
+
+def test_union_by_name_merges_parquet_schemas_by_name() -> None:
+    scan = rewrite(
+        "SELECT * FROM read_parquet('s3://lake/d/*.parquet', union_by_name=true)", view_prefix="v"
+    ).views["v0"]
+
+    assert scan.options["mergeSchema"] == "true"

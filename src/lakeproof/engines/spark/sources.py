@@ -10,6 +10,7 @@ error, never a row of NULLs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -74,12 +75,19 @@ _OPTIONS: dict[SparkFormat, dict[str, OptionMap]] = {
         "escape": _text("escape"),
         "nullstr": _text("nullValue"),
         "allow_quoted_nulls": _must_be(False, "read_csv allow_quoted_nulls"),
+        # Partition columns come from the keys (basePath, below) whatever the query says.
+        "hive_partitioning": lambda value: {},
         # Spark never sniffs when it is given a schema, which every lab scan carries.
         "auto_detect": _must_be(False, "read_csv auto_detect"),
     },
     "json": {"format": _must_be("newline_delimited", "read_json format")},
-    "parquet": {},
+    # Spark's mergeSchema reads each Parquet file's columns by name, as union_by_name does.
+    "parquet": {"union_by_name": _boolean("mergeSchema"), "hive_partitioning": lambda value: {}},
 }
+
+# A folder segment that is a Hive-style key (``year=2024``) or a wildcard over folders (``*``, as the
+# lab globs partitioned data): DuckDB adds the keys it finds there as columns unless told not to.
+_PARTITION_FOLDER = re.compile(r"/(?:[^/=]+=[^/]*|[^/]*[*?\[{][^/]*)/")
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,24 @@ def spark_source(scan: Scan) -> SparkSource:
             raise EngineError(
                 400, "unsupported_scan", f"{scan.function} reads 's3://' paths here, not {uri!r}"
             )
+    if spark_format == "csv" and schema is None:
+        # DuckDB sniffs the header and the types; Spark detects no header, so a scan that leaves it
+        # to the sniffer reads one (every lab CSV file has one), and Spark infers the types.
+        options.setdefault("header", "true")
+        options["inferSchema"] = "true"
+    base = _hive_base(scan)
+    if base is not None:
+        options["basePath"] = s3a(base)
     return SparkSource(scan.function, spark_format, tuple(s3a(uri) for uri in scan.uris), options, schema)
+
+
+def _hive_base(scan: Scan) -> str | None:
+    """Where Hive-style keys may start in the scan's paths, for Spark's partition discovery (which
+    needs it for a glob), unless the query turns ``hive_partitioning`` off; None without folders."""
+    if scan.options.get("hive_partitioning") is False:
+        return None
+    bases = {uri[: match.start() + 1] for uri in scan.uris if (match := _PARTITION_FOLDER.search(uri))}
+    return bases.pop() if len(bases) == 1 else None
 
 
 def _columns(function: str, value: object) -> Mapping[str, str]:
