@@ -66,8 +66,9 @@ from lakeproof.refcluster.storage import ObjectReader
 
 TableKind = Literal["iceberg", "delta"]
 ICEBERG_FORMAT_VERSIONS = (1, 2)
-DELTA_READER_FEATURES = frozenset({"timestampNtz", "deletionVectors", "v2Checkpoint"})
-"""Reader features a table may declare; deletion vectors are refused where a file has one."""
+DELTA_READER_FEATURES = frozenset({"timestampNtz", "deletionVectors"})
+"""Reader features a table may declare; deletion vectors are refused where a file has one. (Not
+v2Checkpoint: its sidecar files are not read here, so such a table is refused, not misread.)"""
 _DELTA_READER_VERSION = 3
 _COMMIT = re.compile(r"(\d{20})\.json$")
 
