@@ -10,7 +10,7 @@ import pytest
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.oracle import Oracle
-from lakeproof.tables import TableInfo, TableManifest
+from lakeproof.tables import TableManifest
 from lakeproof.tables.concurrent import append_concurrently, new_batches
 
 
