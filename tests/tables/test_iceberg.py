@@ -186,7 +186,7 @@ def test_same_spec_and_seed_give_the_same_contents(
     )
     again = write_table("evolving", "b")
     for fmt in ("iceberg", "delta"):
-        first, second = first_run.table(fmt), again.table(fmt)  # type: ignore[arg-type]
+        first, second = first_run.table(fmt), again.table(fmt)
         assert second.root != first.root
         assert len(second.snapshots) == len(first.snapshots)
         for one, other in zip(first.snapshots, second.snapshots, strict=True):
