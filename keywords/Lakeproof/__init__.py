@@ -23,6 +23,7 @@ from Lakeproof.fault_keywords import FaultKeywords
 from Lakeproof.lab_keywords import LabKeywords
 from Lakeproof.matrix_listener import CapabilityRecorder
 from Lakeproof.property_keywords import PropertyKeywords
+from Lakeproof.small_table_keywords import SmallTableKeywords
 from Lakeproof.spec_keywords import SpecKeywords
 from Lakeproof.table_keywords import TableKeywords
 
@@ -129,6 +130,7 @@ class Lakeproof(DynamicCore):
                 SpecKeywords(self._context),
                 ApiKeywords(self._context),
                 ContainerKeywords(self._context),
+                SmallTableKeywords(self._context),
                 TableKeywords(self._context),
             ],
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 
 from lakeproof.bench_acceptance import (
     AcceptanceRun,
@@ -216,6 +217,62 @@ def bench_cluster(output_dir: Path, scale_factor: float, sequential_queries: int
     ]
 
 
+def bench_table_reads(output_dir: Path, files: int, plans: int) -> list[Figure]:
+    """Plan time of an Iceberg snapshot of ``files`` data files, and its scan on the engine beside
+    plain DuckDB's iceberg_scan through the same proxy."""
+    from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, write_version_hint  # noqa: PLC0415
+
+    rows_per_file = 100
+    with Lab(LabSettings(output_dir=output_dir, run_label="bench", cluster=True)) as lab:
+        root = f"s3://{lab.bucket}/{lab.prefix}/tables/iceberg/wide"
+        catalog = lab_catalog(output_dir / "bench-catalog.db", lab.s3, f"file://{output_dir}")
+        data = pa.table({"id": pa.array(range(files * rows_per_file), pa.int64())})
+        data = data.append_column("amount", pa.array([i * 0.25 for i in range(data.num_rows)]))
+        # pyiceberg cuts an append into files of this many in-memory bytes: one file per 100 rows.
+        target = str(int(data.nbytes / data.num_rows * rows_per_file))
+        table = catalog.create_table(
+            f"{NAMESPACE}.wide",
+            schema=data.schema,
+            location=root,
+            properties={"write.target-file-size-bytes": target},
+        )
+        table.append(data)
+        write_version_hint(table)
+        written = len(table.inspect.data_files())
+
+        client = lab.coordinator_client()
+        query = f"SELECT count(*), sum(amount) FROM iceberg_scan('{root}')"  # noqa: S608 - our own table
+        plan_s = _median_seconds(lambda: client.plan({"query": query}), plans)
+        duckdb = Oracle(lab.reader_endpoint("coordinator"), file_cache=False)
+        for engine in (client.query, duckdb.query):
+            engine(query)  # warm both before timing
+        engine_s = _median_seconds(lambda: client.query(query), 3)
+        duckdb_s = _median_seconds(lambda: duckdb.query(query), 3)
+        duckdb.close()
+    return [
+        Figure(
+            f"Iceberg /plan of a {written:,}-data-file snapshot, median", plan_s, "s", "(reference)", True
+        ),
+        Figure(
+            f"Iceberg scan of {written:,} files, engine adaptive on 3 nodes",
+            engine_s,
+            "s",
+            "(reference)",
+            True,
+        ),
+        Figure(
+            f"Iceberg scan of {written:,} files, plain DuckDB iceberg_scan",
+            duckdb_s,
+            "s",
+            "(reference)",
+            True,
+        ),
+        Figure(
+            "Iceberg scan, engine time / plain DuckDB time", engine_s / duckdb_s, "ratio", "(reference)", True
+        ),
+    ]
+
+
 def _tree_rss(pids: Sequence[int | None]) -> int:
     """Resident bytes of processes ``pids`` and all their descendants (a Spark worker's executor)."""
     total = 0
@@ -386,8 +443,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "lab": lambda: [*bench_lab_cold_start(output_dir, 3), *bench_cluster_start(output_dir, 3)],
             "proxy": lambda: bench_proxy(output_dir, *((8, 2, 30) if quick else (64, 5, 300))),
             "datagen": lambda: bench_datagen(100_000 if quick else 1_000_000),
-            "tables": lambda: bench_tables(1000, 3 if quick else 5),
             "cluster": lambda: bench_cluster(output_dir, *((0.01, 100, 200) if quick else (0.1, 1000, 1000))),
+            "tables": lambda: [
+                *bench_tables(1000, 3 if quick else 5),
+                *bench_table_reads(output_dir, 100 if quick else 1000, 3 if quick else 5),
+            ],
             "acceptance": lambda: bench_acceptance(
                 output_dir, Path.cwd(), args.acceptance_runs, args.processes
             ),

@@ -25,7 +25,8 @@ ${PRAGMAS}          external_distribution, allow_partial_results, query_timeout_
 ...                 round_robin_offset
 ${ACTIONS}          slowdown_503, internal_error_500, not_found_404, forbidden_403, reset_before_response,
 ...                 reset_after_bytes, latency, slow_body, truncated_body, hang
-${ONLY_S3}          read files with read_parquet('s3://...'), read_csv(...) or read_json(...)
+${ONLY_S3}          read files with read_parquet('s3://...'), read_csv(...) or read_json(...), tables with
+...                 iceberg_scan('s3://...') or delta_scan('s3://...')
 ${HOST}             reveals the engine's host (environment, files, memory, platform)
 ${AT_LEAST_1024}    input should be greater than or equal to 1024
 ${NOT_UTF8}         send JSON encoded as UTF-8

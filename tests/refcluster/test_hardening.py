@@ -76,7 +76,8 @@ def test_fields_and_duckdb_mistakes_are_one_line_400s(lab: Lab, smoke: Manifest)
             {"query": f"SELECT getenv('HOME') FROM {scan}"},
             "function 'getenv' is refused: it reveals the engine's host "
             "(environment, files, memory, platform); "
-            "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)",
+            "read files with read_parquet('s3://...'), read_csv(...) or read_json(...), "
+            "tables with iceberg_scan('s3://...') or delta_scan('s3://...')",
         ),
     ]
     for body, reason in cases:

@@ -27,7 +27,10 @@ from hypothesis import strategies as st
 from lakeproof.refcluster.model import QueryShape
 from lakeproof.refcluster.sql import Analysis, QueryError, analyse
 
-HINT = "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)"
+HINT = (
+    "read files with read_parquet('s3://...'), read_csv(...) or read_json(...), "
+    "tables with iceberg_scan('s3://...') or delta_scan('s3://...')"
+)
 FACTS = "s3://lake/facts/*.parquet"
 DIMS = "s3://lake/dims/dims.csv"
 DIMS_OPTIONS = "header = true, columns = {'k': 'INTEGER', 'label': 'VARCHAR'}"

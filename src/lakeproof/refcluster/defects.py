@@ -20,11 +20,20 @@ from sqlglot import exp
 
 from lakeproof.errors import ConfigError
 from lakeproof.refcluster.coalesce import UNKNOWN_SIZE_CHUNKS, coalesce, numbered
-from lakeproof.refcluster.model import FileInfo, Format, QueryShape, RetryPolicy, Split, SplitGroup
+from lakeproof.refcluster.model import (
+    COORDINATOR,
+    FileInfo,
+    Format,
+    QueryShape,
+    RetryPolicy,
+    Split,
+    SplitGroup,
+)
 from lakeproof.refcluster.schema import CsvDialect, SourceSchema
 from lakeproof.refcluster.splits import SplitOptions, compression_suffix
 from lakeproof.refcluster.storage import RangeReader, read_text_split
 from lakeproof.refcluster.strategies import Assignment, assign
+from lakeproof.refcluster.tables import DeleteFile, TableSnapshot
 
 DEFECTS: dict[str, str] = {
     "drop_split": "distribution loses the last split group (in /plan and in queries)",
@@ -68,6 +77,10 @@ DEFECTS: dict[str, str] = {
     "as DuckDB sniffed them for the glob",
     "split_types_lost": "nodes gather their text splits as Arrow typed them: a HUGEINT column of the "
     "files arrives as DECIMAL(38,0)",
+    "table_deletes_local_only": "delete files of an Iceberg table are applied on the coordinator but "
+    "ignored on the data nodes: the rows they delete come back from remote splits",
+    "table_split_newer_snapshot": "a data node re-resolves the table it reads and takes the newest "
+    "snapshot's schema and delete files for its splits, not the snapshot the query planned",
 }
 
 Glob = tuple[str, Format]
@@ -268,6 +281,22 @@ class Defects:
         if "hive_keys_ignored" in self:
             return dataclasses.replace(schema, partitions=())
         return schema
+
+    def table_deletes(self, node: str, deletes: Sequence[DeleteFile]) -> Sequence[DeleteFile]:
+        """The delete files ``node`` applies to a data file: none on a data node with
+        ``table_deletes_local_only``."""
+        return () if "table_deletes_local_only" in self and node != COORDINATOR else deletes
+
+    def re_resolves_tables(self, node: str) -> bool:
+        """Whether ``node`` re-resolves the tables it reads (``table_split_newer_snapshot``)."""
+        return "table_split_newer_snapshot" in self and node != COORDINATOR
+
+    @staticmethod
+    def newer_snapshot(planned: TableSnapshot, newest: TableSnapshot) -> TableSnapshot:
+        """The planned data files read with the newest snapshot's schema and deletes (a file the
+        newest snapshot no longer has keeps what was planned for it)."""
+        files = tuple(newest.files_by_uri.get(file.uri, file) for file in planned.files)
+        return TableSnapshot(planned.ref, planned.snapshot, newest.columns, files)
 
 
 def _least_loaded_first(

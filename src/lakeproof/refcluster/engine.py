@@ -42,11 +42,21 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects, Memory, Placement
 from lakeproof.refcluster.errors import BadRequestError, EngineError, NodeFailureError, caller_errors
-from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitGroup, SplitStats
+from lakeproof.refcluster.model import (
+    COORDINATOR,
+    FileInfo,
+    Format,
+    RetryPolicy,
+    Split,
+    SplitGroup,
+    SplitStats,
+)
 from lakeproof.refcluster.node import (
+    SPLITS_TABLE,
     NodeResult,
     NodeTask,
     ScanWork,
+    empty_table_result,
     register_node_tables,
     run_node_task,
     run_on_worker,
@@ -74,8 +84,8 @@ from lakeproof.refcluster.storage import (
 )
 from lakeproof.refcluster.strategies import Assignment
 from lakeproof.refcluster.synthetic import plan_synthetic
+from lakeproof.refcluster.tables import TableSnapshot, plan_table
 
-COORDINATOR = "coordinator"
 _log = logging.getLogger(__name__)
 # How often the dispatcher checks node liveness, deadline and cancel; a finished node task wakes
 # it at once. Each liveness check is a scheduler round trip, so not too often.
@@ -161,6 +171,8 @@ class _Planned:
     column_types: SourceSchema | None = None
     # A CSV source's dialect: declared by the query, else sniffed by DuckDB over the glob.
     dialect: CsvDialect | None = None
+    # A table source's snapshot as planned: every split of the query reads this one.
+    table: TableSnapshot | None = None
 
 
 class Engine:
@@ -271,6 +283,8 @@ class Engine:
             analysis = analysis.with_schemas(schemas)
             for planned_source in planned:
                 planned_source.source = analysis.sources[planned_source.source.index]
+        for planned_source in planned:
+            _check_table_columns(planned_source)
         groups = [(planned_source, group) for planned_source in planned for group in planned_source.groups]
         live = list(self._live_nodes())
         defects = self.config.defects
@@ -310,8 +324,29 @@ class Engine:
             activity="reading file footers and headers on the coordinator",
             footer_bytes=defects.footer_cache(self._memory),
         )
+        table_reader = ObjectReader(
+            endpoint,
+            policy,
+            deadline,
+            stats,
+            cancelled=cancelled,
+            activity="reading table metadata on the coordinator",
+        )
+        table_sources = [source for source in analysis.sources if source.table is not None]
+        snapshots: dict[int, TableSnapshot] = dict(
+            zip(
+                (source.index for source in table_sources),
+                self._metadata_pool.map(lambda source: plan_table(source.table, table_reader), table_sources),
+                strict=True,
+            )
+        )
         globs = list(
-            dict.fromkeys((uri, source.format) for source in analysis.sources for uri in source.uris)
+            dict.fromkeys(
+                (uri, source.format)
+                for source in analysis.sources
+                if source.table is None
+                for uri in source.uris
+            )
         )
 
         def list_glob(glob: tuple[str, Format]) -> list[FileInfo]:
@@ -320,23 +355,38 @@ class Engine:
         listed = dict(zip(globs, self._metadata_pool.map(list_glob, globs), strict=True))
         files_of = {
             source.index: [file for uri in source.uris for file in listed[uri, source.format]]
+            if source.index not in snapshots
+            else [FileInfo(file.uri, "parquet", file.size) for file in snapshots[source.index].files]
             for source in analysis.sources
         }
         for source in analysis.sources:
-            if not files_of[source.index]:
+            if not files_of[source.index] and source.index not in snapshots:
                 raise BadRequestError(f"no objects match {', '.join(source.uris)}; check the path or glob")
         # Partition columns are typed by DuckDB first: a filter on them drops whole files before
         # any footer or header of theirs is read.
         partitioned = {
             source.index: self._schemas.describe(source, files_of[source.index], deadline, cancelled)
             for source in analysis.sources
-            if is_partitioned(source, files_of[source.index])
+            # A table's data files may sit under Hive-like keys: their values come from its metadata.
+            if source.table is None and is_partitioned(source, files_of[source.index])
         }
         for index, schema in partitioned.items():
             kept = partition_pruned(analysis.sources[index], schema, files_of[index])
             files_of[index] = self.config.defects.pruned(kept, files_of[index])
         every_file = list({file.uri: file for files in files_of.values() for file in files}.values())
-        parquet = [file for file in every_file if file.format == "parquet" and file.size > 0]
+        # A table's data file no larger than the Parquet target is one whole-file split anyway: its
+        # footer is left to the node that reads it, so planning a snapshot reads metadata only.
+        whole_table_files = {
+            file.uri
+            for index in snapshots
+            for file in files_of[index]
+            if file.size <= pragma.split_options.parquet_target_size
+        }
+        parquet = [
+            file
+            for file in every_file
+            if file.format == "parquet" and file.size > 0 and file.uri not in whole_table_files
+        ]
         row_groups: dict[str, Sequence[RowGroupInfo]] = dict(
             zip(
                 (file.uri for file in parquet),
@@ -406,12 +456,17 @@ class Engine:
                 for index, group in enumerate(self.config.defects.coalesce(splits, pragma.split_options))
             ]
             next_group += len(groups)
+            footers = {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes}
+            if (snapshot := snapshots.get(source.index)) is not None:
+                names = frozenset(column.name.lower() for column in snapshot.columns)
+                planned.append(_Planned(source, files, groups, footers, names, table=snapshot))
+                continue
             planned.append(
                 _Planned(
                     source,
                     files,
                     groups,
-                    {f.uri: reader.footer_bytes[f.uri] for f in files if f.uri in reader.footer_bytes},
+                    footers,
                     _parquet_schema(source, files, reader),
                     partitioned.get(source.index)
                     or self._source_schema(source, files, reader, deadline, cancelled),
@@ -527,6 +582,10 @@ class Engine:
                 index = planned_source.source.index
                 names[index] = f"__source_{index}"
                 tables = [result.tables[index] for result in results if index in result.tables]
+                if not tables and planned_source.table is not None:
+                    columns = self.config.defects.scan_columns(planned_source.source.columns)
+                    node_sql = _node_sql(analysis, planned_source.source)
+                    tables = [empty_table_result(planned_source.table, columns, node_sql)]
                 register_node_tables(
                     connection, names[index], tables, self.config.defects.restores_node_types
                 )
@@ -547,8 +606,33 @@ class Engine:
     ) -> NodeTask:
         """The task telling ``node`` which splits to read and what to run over them."""
         works = []
+        defects = self.config.defects
         for planned_source in {id(p): p for p, _ in items}.values():
             source = planned_source.source
+            splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
+            node_sql = _node_sql(analysis, source)
+            footers = {
+                split.uri: planned_source.footers[split.uri]
+                for split in splits
+                if split.uri in planned_source.footers
+            }
+            if planned_source.table is not None:
+                # The splits' data files are read as the planned snapshot says: its schema, its deletes.
+                works.append(
+                    ScanWork(
+                        source.index,
+                        "parquet",
+                        "read_parquet",
+                        "",
+                        defects.scan_columns(source.columns),
+                        (),
+                        node_sql,
+                        splits,
+                        footers,
+                        table=planned_source.table.restricted({split.uri for split in splits}),
+                    )
+                )
+                continue
             schema = self.config.defects.source_schema(planned_source.column_types)
             if schema is None:
                 options_sql = source.options_sql
@@ -559,12 +643,6 @@ class Engine:
             if planned_source.dialect is not None:
                 pinned = self.config.defects.dialect_options(planned_source.dialect)
                 options_sql = ", ".join(option for option in (options_sql, *pinned) if option)
-            splits = tuple(split for p, group in items if p is planned_source for split in group.splits)
-            node_sql = (
-                analysis.fragment_sql("__splits")
-                if analysis.mode == "fragment"
-                else analysis.scan_sql(source, "__splits")
-            )
             works.append(
                 ScanWork(
                     source.index,
@@ -575,11 +653,7 @@ class Engine:
                     self.config.defects.scan_predicates(source.predicates),
                     node_sql,
                     splits,
-                    {
-                        split.uri: planned_source.footers[split.uri]
-                        for split in splits
-                        if split.uri in planned_source.footers
-                    },
+                    footers,
                     schema,
                 )
             )
@@ -749,6 +823,28 @@ def _parquet_schema(source: Source, files: Sequence[FileInfo], reader: ObjectRea
     return frozenset(
         name.lower() for file in files for name in reader.footers[file.uri].schema.to_arrow_schema().names
     )
+
+
+def _check_table_columns(planned: _Planned) -> None:
+    """A column the query reads from a table that its snapshot lacks: the caller's mistake, named
+    as DuckDB names it (nodes would only meet it inside SQL of the engine's own)."""
+    if planned.table is None:
+        return
+    names = [column.name for column in planned.table.columns]
+    known = {name.lower() for name in names}
+    missing = [column for column in planned.source.columns or () if column.lower() not in known]
+    if missing:
+        raise BadRequestError(
+            f'Binder Error: Referenced column "{missing[0]}" not found in {planned.source.function} '
+            f"({planned.table.snapshot}); its columns are: {', '.join(names)}"
+        )
+
+
+def _node_sql(analysis: Analysis, source: Source) -> str:
+    """What a node runs over ``source``'s rows: the fragment, or the source's scan."""
+    if analysis.mode == "fragment":
+        return analysis.fragment_sql(SPLITS_TABLE)
+    return analysis.scan_sql(source, SPLITS_TABLE)
 
 
 def _first_completed(futures: list[Any]) -> set[Any]:

@@ -19,6 +19,9 @@ STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 
 DEFAULT_STRATEGY: Strategy = "adaptive"
 
+COORDINATOR = "coordinator"
+"""The executor name of the coordinator, which reads the splits it keeps itself."""
+
 UNKNOWN_SIZE = -1
 """A split size that is not known (weighted strategies then fall back to round robin)."""
 

@@ -14,6 +14,7 @@ same types, and it decodes DECIMAL columns (all of TPC-H's prices) several times
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lakeproof.duckdb_ext import duckdb_session
@@ -30,9 +32,18 @@ from lakeproof.objectstore import S3Endpoint
 from lakeproof.refcluster.deadline import Cancelled, Deadline, interrupting, never_cancelled, throttled
 from lakeproof.refcluster.defects import NO_DEFECTS, Defects
 from lakeproof.refcluster.errors import BadRequestError, caller_errors
-from lakeproof.refcluster.model import Format, RetryPolicy, Split, SplitStats
+from lakeproof.refcluster.model import FileInfo, Format, RetryPolicy, Split, SplitStats
 from lakeproof.refcluster.schema import SourceSchema
-from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split
+from lakeproof.refcluster.storage import ObjectReader, Predicate, copy_parquet_split, parquet_metadata
+from lakeproof.refcluster.tables import (
+    TableColumn,
+    TableSnapshot,
+    columns_read,
+    equality_delete_columns,
+    file_columns_sql,
+    physical_columns,
+    plan_table,
+)
 from lakeproof.scratch import task_scratch
 
 SPLITS_TABLE = "__splits"
@@ -79,6 +90,7 @@ class ScanWork:
     splits: tuple[Split, ...]
     footers: dict[str, bytes]  # Parquet footers the coordinator already read, by URI
     schema: SourceSchema | None = None  # the source's columns over all its files, when data-dependent
+    table: TableSnapshot | None = None  # a table source: the planned snapshot's schema and files
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,15 @@ def _union(tables: list[pa.Table]) -> pa.Table:
     return concat_rows(tables)
 
 
+@dataclass
+class _SplitDeletes:
+    """The delete files of one split's data file, as the node applies them: the positions deleted
+    in that file, and each equality delete file's rows (columns named as the snapshot names them)."""
+
+    positions: pa.Table | None = None
+    equality: list[pa.Table] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class _Fetch:
     """What fetching one split of a work needs; ``cancelled`` is checked before it starts."""
@@ -278,6 +299,7 @@ class _Fetch:
     footer_bytes: dict[str, bytes]
     footers: dict[str, pq.FileMetaData]
     cancelled: Cancelled
+    deletes: dict[int, _SplitDeletes] = field(default_factory=dict)  # by split id, for table splits
 
     def __call__(self, split_and_stats: tuple[Split, SplitStats]) -> Path:
         """The split as a local file: a Parquet copy, or a text split's aligned records."""
@@ -296,11 +318,35 @@ class _Fetch:
         )
         # The object's compression ending stays: it is what tells DuckDB to decompress the copy.
         path = self.scratch / f"split-{split.id}.{self.work.format}{self.task.defects.copy_suffix(split.uri)}"
-        if self.work.format == "parquet":
+        if (table := self.work.table) is not None:
+            deletes = self._read_deletes(reader, split, table)
+            self.deletes[split.id] = deletes
+            # The needed columns under the names this file gives them (its own, by field id).
+            metadata = parquet_metadata(reader, FileInfo(split.uri, "parquet", split.file_size))
+            read = _table_columns_read(self.work, table, deletes)
+            stored = physical_columns(read, metadata.schema.to_arrow_schema())
+            chunks = None if self.work.columns is None else list(stored.values())
+            stats.rows = copy_parquet_split(reader, split, path, chunks)
+        elif self.work.format == "parquet":
             stats.rows = copy_parquet_split(reader, split, path, self.work.columns, self.work.predicates)
         else:
             path.write_bytes(self.task.defects.read_text_split(reader, split))
         return path
+
+    def _read_deletes(self, reader: ObjectReader, split: Split, table: TableSnapshot) -> _SplitDeletes:
+        """The delete files of the split's data file, read through the node's own reader."""
+        deletes = _SplitDeletes()
+        positions = []
+        for delete in self.task.defects.table_deletes(self.task.node, table.files_by_uri[split.uri].deletes):
+            rows = pq.read_table(pa.BufferReader(reader.read_object(delete.uri)))
+            if delete.equality_ids:
+                deletes.equality.append(equality_delete_columns(rows, table.columns, delete.equality_ids))
+            else:
+                mine = rows.filter(pc.equal(rows["file_path"], split.uri))
+                positions.append(mine.select(["pos"]))
+        if positions:
+            deletes.positions = pa.concat_tables(positions)
+        return deletes
 
 
 def _fetch_all(
@@ -318,6 +364,90 @@ def _fetch_all(
     return [future.result() for future in futures]
 
 
+def _as_read(task: NodeTask, work: ScanWork, cancelled: Cancelled) -> ScanWork:
+    """The work as this node reads it: as planned (the defect ``table_split_newer_snapshot`` has the
+    node re-resolve its table and read the newest snapshot's schema and deletes instead)."""
+    if work.table is None or not task.defects.re_resolves_tables(task.node):
+        return work
+    reader = ObjectReader(
+        task.endpoint, task.policy, task.deadline, cancelled=cancelled, activity="re-reading a table"
+    )
+    newest = plan_table(work.table.ref.current(), reader)
+    return dataclasses.replace(work, table=task.defects.newer_snapshot(work.table, newest))
+
+
+def _load_table_copies(
+    connection: duckdb.DuckDBPyConnection, work: ScanWork, paths: list[Path], fetch: _Fetch
+) -> None:
+    """Table ``SPLITS_TABLE``: the splits' rows under the snapshot's schema, their deletes applied.
+
+    A row's position in its data file is its row number in the copy plus the rows of the file's
+    row groups before the split's first (a split's row groups are contiguous and none is pruned).
+    """
+    table = work.table
+    assert table is not None
+    projection = _table_projection(table, work.columns)
+    selects, registered = [], []
+    for split, path in zip(work.splits, paths, strict=True):
+        metadata = fetch.footers[split.uri]
+        first = split.row_groups[0] if split.row_groups else 0
+        offset = sum(metadata.row_group(index).num_rows for index in range(first))
+        read = _table_columns_read(work, table, fetch.deletes[split.id])
+        columns = file_columns_sql(read, table.files_by_uri[split.uri], metadata.schema.to_arrow_schema())
+        local = "'{}'".format(str(path).replace("'", "''"))
+        rows = (
+            f"SELECT {', '.join([*columns, f'file_row_number + {offset} AS __position'])} "  # noqa: S608
+            f"FROM read_parquet({local}, file_row_number = true)"
+        )
+        conditions = []
+        deletes = fetch.deletes[split.id]
+        if deletes.positions is not None:
+            name = f"__positions_{split.id}"
+            connection.register(name, deletes.positions)
+            registered.append(name)
+            conditions.append(f"__position NOT IN (SELECT pos FROM {name})")  # noqa: S608
+        for number, equality in enumerate(deletes.equality):
+            name = f"__equality_{split.id}_{number}"
+            connection.register(name, equality)
+            registered.append(name)
+            matches = " AND ".join(
+                f"e.{_quoted(c)} IS NOT DISTINCT FROM d.{_quoted(c)}" for c in equality.column_names
+            )
+            conditions.append(f"NOT EXISTS (SELECT 1 FROM {name} AS e WHERE {matches})")  # noqa: S608
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        selects.append(f"SELECT {projection} FROM ({rows}) AS d{where}")  # noqa: S608
+    connection.execute(f"CREATE TEMP TABLE {SPLITS_TABLE} AS {' UNION ALL '.join(selects)}")
+    for name in registered:
+        connection.unregister(name)
+
+
+def _table_columns_read(work: ScanWork, table: TableSnapshot, deletes: _SplitDeletes) -> list[TableColumn]:
+    """The snapshot's columns a split's copy holds: the needed ones and those its equality deletes compare."""
+    compared = [name for equality in deletes.equality for name in equality.column_names]
+    return columns_read(table.columns, work.columns, compared)
+
+
+def _table_projection(table: TableSnapshot, columns: tuple[str, ...] | None) -> str:
+    """The columns of a table's rows a node's SQL reads (all, the needed ones, or a stand-in)."""
+    if columns is None:
+        return ", ".join(_quoted(column.name) for column in table.columns)
+    if columns:
+        return ", ".join(_quoted(column) for column in columns)
+    return f"NULL::BOOLEAN AS {_ROW}"  # as _union does for text splits
+
+
+def empty_table_result(table: TableSnapshot, columns: tuple[str, ...] | None, node_sql: str) -> NodeTable:
+    """The node SQL over no rows: what a snapshot without data files gives the merge."""
+    typed = ", ".join(f"CAST(NULL AS {column.type}) AS {_quoted(column.name)}" for column in table.columns)
+    with duckdb_session() as connection:
+        connection.execute(f"CREATE TEMP TABLE __empty AS SELECT {typed} WHERE false")
+        connection.execute(
+            f"CREATE TEMP TABLE {SPLITS_TABLE} AS SELECT {_table_projection(table, columns)} FROM __empty"  # noqa: S608
+        )
+        relation = connection.sql(node_sql)
+        return NodeTable(relation.to_arrow_table(), tuple(str(kind) for kind in relation.types))
+
+
 def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> NodeResult:
     """Read every split of ``task`` and run its SQL, until the task's deadline or ``cancelled``.
 
@@ -331,7 +461,8 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
     _count_running(+1)
     try:
         with task_scratch() as scratch:
-            for work in task.works:
+            for planned_work in task.works:
+                work = _as_read(task, planned_work, cancelled)
                 stats = [SplitStats(split.id, node=task.node) for split in work.splits]
                 result.splits.extend(stats)
                 # Shared by this work's readers: each footer is parsed once, not once per split.
@@ -341,7 +472,7 @@ def run_node_task(task: NodeTask, cancelled: Cancelled = never_cancelled) -> Nod
                 copies = {str(path): split.uri for split, path in zip(work.splits, paths, strict=True)}
                 with interrupting(connection, task.deadline, doing, cancelled), caller_errors(copies):
                     result.tables[work.source] = _run_work(
-                        connection, work, paths, stats, task.defects.restores_split_types
+                        connection, work, paths, stats, fetch, task.defects.restores_split_types
                     )
     finally:
         connection.close()
@@ -354,10 +485,13 @@ def _run_work(
     work: ScanWork,
     paths: list[Path],
     stats: list[SplitStats],
+    fetch: _Fetch,
     restore_types: bool = True,
 ) -> NodeTable:
     """Parse the fetched splits and run the node SQL over them."""
-    if work.format == "parquet":
+    if work.table is not None:
+        _load_table_copies(connection, work, paths, fetch)
+    elif work.format == "parquet":
         _load_parquet_copies(connection, work, paths)
     else:
         tables = [

@@ -22,10 +22,20 @@ from sqlglot import exp
 from lakeproof.engines.sql import call_arguments, function_name
 from lakeproof.errors import LakeproofError
 from lakeproof.refcluster.model import Format
+from lakeproof.refcluster.tables import TableKind, TableRef
 
 DIALECT = "duckdb"
 FUNCTIONS: dict[str, Format] = {"read_parquet": "parquet", "read_csv": "csv", "read_json": "ndjson"}
-_HINT = "read files with read_parquet('s3://...'), read_csv(...) or read_json(...)"
+TABLE_FUNCTIONS: dict[str, TableKind] = {"iceberg_scan": "iceberg", "delta_scan": "delta"}
+"""Table scans: their data files are Parquet, planned from the table's metadata (see ``tables``)."""
+_TABLE_OPTIONS: dict[str, frozenset[str]] = {
+    "iceberg_scan": frozenset({"snapshot_from_id", "snapshot_from_timestamp"}),
+    "delta_scan": frozenset({"version"}),
+}
+_HINT = (
+    "read files with read_parquet('s3://...'), read_csv(...) or read_json(...), tables with "
+    "iceberg_scan('s3://...') or delta_scan('s3://...')"
+)
 _SETTINGS = "reads the engine's settings"
 _SECRETS = "reads the engine's stored credentials"
 _HOST = "reveals the engine's host (environment, files, memory, platform)"
@@ -114,6 +124,8 @@ class Source:
     """Each option of ``options_sql`` on its own: its lower-case name and its SQL."""
     compressed: bool = False
     """The call names a ``compression`` (other than auto or none): every file is compressed."""
+    table: TableRef | None = None
+    """The table an ``iceberg_scan`` or ``delta_scan`` reads, and the snapshot it asks for."""
 
 
 @dataclass
@@ -168,7 +180,7 @@ def source_calls(tree: exp.Expr) -> list[exp.Table]:
         function = table.this
         if isinstance(function, exp.Func):
             name = function_name(function)
-            if name not in FUNCTIONS:
+            if name not in FUNCTIONS and name not in TABLE_FUNCTIONS:
                 raise QueryError(f"unknown table function '{name}'; {_HINT}")
             calls.append(table)
         elif table.name.lower() not in cte_names or table.args.get("db"):
@@ -202,6 +214,20 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
         path, *options = call_arguments(function)
         _refuse_path_options(name, options)
         conjuncts = _pushable_conjuncts(table, index, resolver)
+        if name in TABLE_FUNCTIONS:
+            sources.append(
+                Source(
+                    index=index,
+                    function=name,
+                    format="parquet",
+                    uris=_uris(name, path),
+                    options_sql="",
+                    columns=needs[index].result(),
+                    filter_sql=" AND ".join(f"({conjunct.sql(DIALECT)})" for conjunct in conjuncts) or None,
+                    table=_table_ref(name, path, options),
+                )
+            )
+            continue
         sources.append(
             Source(
                 index=index,
@@ -217,6 +243,49 @@ def describe_sources(tree: exp.Expr, calls: list[exp.Table], schemas: Schemas | 
             )
         )
     return sources
+
+
+def _table_ref(function: str, path: exp.Expr | None, options: list[exp.Expr]) -> TableRef:
+    """The table and snapshot a table scan asks for; QueryError for a path list or an unknown option."""
+    if not (isinstance(path, exp.Literal) and path.is_string):
+        raise QueryError(
+            f"{function} reads one table: give its path as a string literal, e.g. {function}('s3://bucket/t')"
+        )
+    asked: dict[str, exp.Expr] = {}
+    for option in options:
+        name = option.this.name.lower() if isinstance(option, exp.Kwarg | exp.EQ | exp.PropertyEQ) else ""
+        if name not in _TABLE_OPTIONS[function]:
+            known = ", ".join(sorted(_TABLE_OPTIONS[function]))
+            raise QueryError(
+                f"{function} option '{option.sql(DIALECT)}' is not supported; its options are {known}"
+            )
+        asked[name] = option.expression
+    snapshot_id = _integer_option(function, "snapshot_from_id", asked)
+    version = _integer_option(function, "version", asked)
+    timestamp = None
+    if (value := asked.get("snapshot_from_timestamp")) is not None:
+        literal = _literal_value(value)
+        if isinstance(literal, str):
+            try:
+                literal = datetime.datetime.fromisoformat(literal)
+            except ValueError:
+                literal = None
+        if not isinstance(literal, datetime.datetime):
+            raise QueryError(
+                f"{function} snapshot_from_timestamp needs a TIMESTAMP literal, "
+                "e.g. TIMESTAMP '2026-01-01 12:00:00'"
+            )
+        timestamp = literal
+    return TableRef(TABLE_FUNCTIONS[function], path.name, snapshot_id, timestamp, version)
+
+
+def _integer_option(function: str, name: str, asked: Mapping[str, exp.Expr]) -> int | None:
+    if (value := asked.get(name)) is None:
+        return None
+    number = _literal_value(value)
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise QueryError(f"{function} {name} needs an integer, got {value.sql(DIALECT)}")
+    return number
 
 
 def _refuse_path_options(function: str, options: list[exp.Expr]) -> None:

@@ -63,6 +63,7 @@ FOOTER_GUESS = 64 * 1024
 """Bytes read from a Parquet file's end in the hope that the whole footer is among them."""
 
 _WILDCARDS = frozenset("*?[")
+_WHOLE_OBJECT = 2**62  # a range end past any object: S3 answers up to the object's end
 _EXTENSIONS: dict[str, Format] = {
     ".parquet": "parquet",
     ".csv": "csv",
@@ -246,6 +247,10 @@ class ObjectReader(RangeReader):
 
         self._retrying(uri, attempt)
         return bytes(received)
+
+    def read_object(self, uri: str) -> bytes:
+        """The whole object with one GET (a range from 0 to its end), resumed like any range read."""
+        return self.read_range(uri, 0, _WHOLE_OBJECT)
 
     def list_objects(self, glob_uri: str, format: Format | None = None) -> list[FileInfo]:
         """The objects ``glob_uri`` names, sorted by key; [] when a glob matches nothing.
