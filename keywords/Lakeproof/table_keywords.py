@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from Lakeproof.cluster_keywords import ClusterKeywords
 from lakeproof.compare import answer_from_duckdb
 from lakeproof.compare.answer import Answer as ResultTable
 from Lakeproof.context import LabContext
-from lakeproof.engines.base import Answer
+from lakeproof.engines.base import Answer, QueryOptions
 from Lakeproof.html_log import html_table, log_table
 from lakeproof.tables import DEFAULT_DATASETS_DIR, SnapshotInfo, TableFormat, TableInfo, write_history
 from lakeproof.tables.concurrent import CommitOutcome, append_concurrently, new_batches
@@ -29,6 +30,8 @@ class ConcurrentAppend:
     format: TableFormat
     outcomes: tuple[CommitOutcome, ...]
     expected_ids: tuple[int, ...]
+    reads: tuple[int, ...]  # row counts the engine read while the writers committed
+    consistent_counts: set[int]  # the counts a snapshot has
 
 
 class TableKeywords:
@@ -183,15 +186,17 @@ class TableKeywords:
 
     @keyword
     def append_concurrently_to_table(
-        self, name: str, format: TableFormat, rows: int = 20, retries: int = 3
+        self, name: str, format: TableFormat, rows: int = 20, retries: int = 3, engine_reads: bool = True
     ) -> ConcurrentAppend:
         """Two writers append ``rows`` new rows each to table ``name`` at the same moment.
 
         Both read the table, meet at a barrier and commit. Iceberg: the catalog accepts one
         commit and refuses the other, which reads the table again and retries up to ``retries``
         times (0: it gives up). Delta: delta-rs puts the second append on top of the first.
-        Returns what happened, for `Table Should Hold Every Committed Row Once`; logs each
-        writer's outcome.
+        With ``engine_reads`` (default) the engine counts the table's rows over and over from the
+        same barrier until both writers are done, and once more after. Returns what happened,
+        for `Table Should Hold Every Committed Row Once` and `Every Read During The Commits
+        Should See One Snapshot`; logs each writer's outcome and the counts read.
 
         Example:
         | ${append}=    `Append Concurrently To Table`    readings    iceberg    retries=0
@@ -200,16 +205,65 @@ class TableKeywords:
         connection = self.context.oracle().connection
         before = [row[0] for row in connection.sql(f"SELECT id FROM {table.scan()}").fetchall()]  # noqa: S608
         batches = new_batches(connection, table, rows)
-        outcomes = append_concurrently(
-            table, batches, self.context.require_lab().s3, self._catalog(), retries
+        run = append_concurrently(
+            table,
+            batches,
+            self.context.require_lab().s3,
+            self._catalog(),
+            retries,
+            read_count=self._engine_count(table) if engine_reads else None,
         )
         log_table(
             f"Concurrent appends to {name} ({format})",
             ["writer", "rows", "committed", "refused commits", "last refusal"],
-            [[o.writer, o.rows, o.committed, o.conflicts, o.error] for o in outcomes],
+            [[o.writer, o.rows, o.committed, o.conflicts, o.error] for o in run.outcomes],
         )
-        added = [i for o in outcomes if o.committed for i in batches[o.writer].column("id").to_pylist()]
-        return ConcurrentAppend(name, format, tuple(outcomes), tuple(sorted(before + added)))
+        if engine_reads:
+            logger.info(f"row counts the engine read meanwhile: {list(run.reads)}")
+        added = [i for o in run.outcomes if o.committed for i in batches[o.writer].column("id").to_pylist()]
+        return ConcurrentAppend(
+            name,
+            format,
+            run.outcomes,
+            tuple(sorted(before + added)),
+            run.reads,
+            run.consistent_counts(len(before)),
+        )
+
+    def _engine_count(self, table: TableInfo) -> Callable[[], int]:
+        """A count of the table's rows on the engine under test (its default variant), for a thread:
+        it calls the driver directly, as Robot Framework's log takes no messages from threads."""
+        driver = self.context.engine()
+        variant = driver.default_variant()
+        query = f"SELECT count(*) FROM {table.scan()}"  # noqa: S608
+
+        def count() -> int:
+            return int(driver.query(query, variant, QueryOptions()).rows[0][0])
+
+        return count
+
+    @keyword
+    def every_read_during_the_commits_should_see_one_snapshot(self, append: ConcurrentAppend) -> None:
+        """Fails unless every row count the engine read while the writers committed is the count
+        of a snapshot (the table before, after one append, after both), and the last read, made
+        after both, counts every committed row.
+
+        Example:
+        | `Every Read During The Commits Should See One Snapshot`    ${append}
+        """
+        if not append.reads:
+            raise AssertionError("the engine read nothing during the commits: use engine_reads=${True}")
+        torn = sorted(set(append.reads) - set(append.consistent_counts))
+        if torn:
+            raise AssertionError(
+                f"the engine counted {torn} rows during the commits; a snapshot holds one of "
+                f"{sorted(append.consistent_counts)}"
+            )
+        if append.reads[-1] != len(append.expected_ids):
+            raise AssertionError(
+                f"after both commits the engine counted {append.reads[-1]} rows; the table holds "
+                f"{len(append.expected_ids)}"
+            )
 
     @keyword
     def writers_should_have_committed(self, append: ConcurrentAppend, committed: int, refused: int) -> None:

@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation    Mistakes with the lab's tools get one line that says what is wrong and where,
 ...              never a traceback and never silence: the ``lakeproof`` command, dataset spec
-...              files, query spec files (``data/bad/``) and the keywords' arguments. No case
-...              needs a running lab, so the suite starts none and takes seconds.
+...              files, query spec files, table history files (``data/bad/``) and the keywords'
+...              arguments. No case needs a running lab, so the suite starts none and takes seconds.
 
 Library          OperatingSystem
 Library          Process
@@ -40,6 +40,9 @@ ${MISSPELT_PRAGMA}    SEPARATOR=
 ...                   cases[0].pragma.target_split_sise: unknown pragma 'target_split_sise'
 ...                   ${SPACE}(did you mean 'target_split_size'?); allowed pragmas: allow_partial_results,
 ${MATRIX_PRAGMA}      every case runs under every strategy; remove external_distribution
+${DELTA_RENAME}       SEPARATOR=
+...                   step 1 (rename_column) cannot run on delta: delta-rs 1.6.6 writes no column
+...                   ${SPACE}mapping, which a Delta rename needs; add formats: [iceberg] to the step
 ${YAML_HINT}          fix the YAML at this line (indentation, quoting, brackets, repeated keys)
 ${BUCKET_RULES}       SEPARATOR=
 ...                   use 3-63 lowercase letters, digits, '.' or '-', starting and ending with
@@ -96,8 +99,15 @@ Datagen of TPC-H with a row count says how TPC-H is sized
 Datagen without a spec says one is needed
     [Documentation]    An option error is one line too, not argparse's usage block.
     Lakeproof Should Fail With
-    ...    lakeproof datagen: error: one of the arguments SPEC --tpch is required; ${DATAGEN_HELP}
+    ...    lakeproof datagen: error: one of the arguments SPEC --tpch --table is required; ${DATAGEN_HELP}
     ...    datagen    --out    ${GEN}
+
+Datagen of a table history with a step Delta cannot do names the step and the format
+    [Documentation]    A rename needs Delta column mapping, which delta-rs does not write; refused at load.
+    Lakeproof Should Fail With
+    ...    lakeproof: error: ${BAD}${/}tables${/}rename_on_delta.yaml:7: steps[1].step: ${DELTA_RENAME}
+    ...    datagen    --table    ${BAD}${/}tables${/}rename_on_delta.yaml    --s3-endpoint    http://127.0.0.1:9
+    ...    --catalog    ${OUTPUT DIR}${/}catalog.db
 
 Lab up with a word for the node count is one line
     [Documentation]    argparse's own message, with the help to read instead of a usage block.

@@ -2,8 +2,9 @@
 Documentation       Optimistic concurrency: two writers read a table and commit an append at the
 ...                 same moment. Iceberg's catalog accepts one commit and refuses the other, whose
 ...                 writer reads the table again and retries, or gives up cleanly; delta-rs puts
-...                 the second append on top of the first. No row may be lost or doubled, and the
-...                 engine must then read the table as the oracle does under every strategy.
+...                 the second append on top of the first. No row may be lost or doubled; the engine,
+...                 counting the table's rows all the while, must see one snapshot each time; and
+...                 it must then read the table as the oracle does under every strategy.
 
 Resource            tables.resource
 
@@ -19,6 +20,7 @@ The refused Iceberg writer retries and both appends land once
     ${append}=    Append Concurrently To Table    readings    iceberg    retries=3
     Writers Should Have Committed    ${append}    committed=2    refused=1
     Table Should Hold Every Committed Row Once    ${append}
+    Every Read During The Commits Should See One Snapshot    ${append}
     Current Snapshot Should Match The Oracle    readings    iceberg
 
 An Iceberg writer that may not retry fails cleanly and loses nothing
@@ -26,6 +28,7 @@ An Iceberg writer that may not retry fails cleanly and loses nothing
     ${append}=    Append Concurrently To Table    readings    iceberg    retries=0
     Writers Should Have Committed    ${append}    committed=1    refused=1
     Table Should Hold Every Committed Row Once    ${append}
+    Every Read During The Commits Should See One Snapshot    ${append}
     Current Snapshot Should Match The Oracle    readings    iceberg
 
 Two Delta appends at once both land once
@@ -33,6 +36,7 @@ Two Delta appends at once both land once
     ${append}=    Append Concurrently To Table    readings    delta
     Writers Should Have Committed    ${append}    committed=2    refused=0
     Table Should Hold Every Committed Row Once    ${append}
+    Every Read During The Commits Should See One Snapshot    ${append}
     Current Snapshot Should Match The Oracle    readings    delta
 
 

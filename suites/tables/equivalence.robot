@@ -4,14 +4,15 @@ Documentation       Every surviving snapshot of every table history, in Iceberg 
 ...                 every column including evolved ones, top-N) exactly as the oracle does, under
 ...                 every distribution strategy of the engine. The histories hold position and
 ...                 equality delete files, copy-on-write deletes, added, renamed, dropped and widened
-...                 columns, changed partitioning, compaction and expiry. The quick tests ask two
-...                 queries of each snapshot; the ``slow`` ones ask all of them.
+...                 columns, changed partitioning, compaction and expiry. The quick tests read each
+...                 snapshot under one strategy, the strategies in turn, with three queries; the
+...                 ``slow`` ones read every snapshot under every strategy with all of them.
 
 Resource            tables.resource
 
 Suite Setup         Start Lab With Table Histories    orders    evolving    readings
 Suite Teardown      Stop Lab
-Test Template       Every Snapshot Should Match The Oracle
+Test Template       Every Snapshot Should Match The Oracle, Strategies In Turn
 
 Test Tags           table    equivalence
 
@@ -37,12 +38,15 @@ A partitioned, compacted table reads like the oracle (Delta)
 
 Every catalogue query on orders (Iceberg)
     [Tags]    slow
+    [Template]    Every Snapshot Should Match The Oracle
     orders    iceberg    @{CATALOGUE_QUERIES}
 
 Every catalogue query on evolving (Iceberg)
     [Tags]    slow
+    [Template]    Every Snapshot Should Match The Oracle
     evolving    iceberg    @{CATALOGUE_QUERIES}
 
 Every catalogue query on readings (Delta)
     [Tags]    slow
+    [Template]    Every Snapshot Should Match The Oracle
     readings    delta    @{CATALOGUE_QUERIES}

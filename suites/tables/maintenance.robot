@@ -27,13 +27,13 @@ Compaction keeps the rows of the version before it (Delta)
 
 Every snapshot surviving expiry reads like the oracle (Iceberg)
     [Documentation]    Orders keeps its last three snapshots.
-    [Template]    Every Snapshot Should Match The Oracle
+    [Template]    Every Snapshot Should Match The Oracle, Strategies In Turn
     orders    iceberg    @{QUICK_QUERIES}
 
 Every version surviving vacuum reads like the oracle (Delta)
     [Documentation]    Readings' vacuum kept the files of its last two versions (and of any
     ...    older version that needs only those).
-    [Template]    Every Snapshot Should Match The Oracle
+    [Template]    Every Snapshot Should Match The Oracle, Strategies In Turn
     readings    delta    @{QUICK_QUERIES}
 
 

@@ -8,7 +8,7 @@ Documentation       A snapshot's answer never changes: each surviving snapshot o
 Resource            tables.resource
 Library             Collections
 
-Suite Setup         Start Lab With Table Histories    orders    readings
+Suite Setup         Start Lab With Table Histories    readings
 Suite Teardown      Stop Lab
 Test Template       Snapshots Should Answer The Same After Later Commits
 
@@ -17,7 +17,7 @@ Test Tags           table    time_travel
 
 *** Test Cases ***
 An Iceberg snapshot read by id answers the same after later commits
-    orders    iceberg    id
+    readings    iceberg    id
 
 An Iceberg snapshot read by timestamp answers the same after later commits
     readings    iceberg    timestamp
@@ -33,14 +33,13 @@ Snapshots Should Answer The Same After Later Commits
     [Arguments]    ${table}    ${format}    ${by}
     ${snapshots}=    Get Table Snapshots    ${table}    ${format}
     ${recorded}=    Record Snapshot Answers    ${table}    ${format}    ${by}    @{snapshots}
-    ${append}=    Append Concurrently To Table    ${table}    ${format}
+    ${append}=    Append Concurrently To Table    ${table}    ${format}    engine_reads=${False}
     Table Should Hold Every Committed Row Once    ${append}
     FOR    ${snapshot}    ${before}    IN ZIP    ${snapshots}    ${recorded}
         ${query}=    Query Of Snapshot    SELECT * FROM SCAN    ${table}    ${format}    ${snapshot}    by=${by}
         ${after}=    Get Oracle Answer    ${query}
         Results Should Be Equal    ${after}    ${before}
         Snapshot Should Match The Oracle Under Every Strategy    ${table}    ${format}    ${snapshot}
-        ...    SELECT count(*) AS row_count FROM SCAN
     END
 
 Record Snapshot Answers

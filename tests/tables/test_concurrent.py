@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from lakeproof.objectstore import S3Endpoint
 from lakeproof.oracle import Oracle
-from lakeproof.tables import TableInfo, TableManifest
-from lakeproof.tables.concurrent import append_concurrently, new_batches
+from lakeproof.tables import TableManifest
+from lakeproof.tables.concurrent import AppendRun, CommitOutcome, append_concurrently, new_batches
 
 
 def _ids(oracle: Oracle, scan: str) -> list[int]:
@@ -30,8 +31,22 @@ def test_both_commits_land_once(
     table = manifest.table(fmt)  # type: ignore[arg-type]
     before = _ids(oracle, table.scan())
     batches = new_batches(oracle.connection, table, 20)
+    reader = oracle.connection.cursor()  # a connection of the reader's own, in its thread
+
+    def count() -> int:
+        # DuckDB checks that an object keeps its ETag during a read; the version hint may be
+        # rewritten between its HEAD and its GET, and reading again is what a reader does then.
+        for _ in range(3):
+            try:
+                return int(reader.sql(f"SELECT count(*) FROM {table.scan()}").fetchall()[0][0])
+            except duckdb.HTTPException as changed:
+                if "ETag" not in str(changed):
+                    raise
+        raise AssertionError("the version hint changed during three reads in a row")
+
     catalog = tmp_path / "unused.db" if fmt == "delta" else _catalog_of(write_table)
-    outcomes = append_concurrently(table, batches, moto_endpoint, catalog, retries=3)
+    run = append_concurrently(table, batches, moto_endpoint, catalog, retries=3, read_count=count)
+    outcomes = run.outcomes
     assert [o.committed for o in outcomes] == [True, True]
     if fmt == "iceberg":
         # Both loaded the same base before the barrier: exactly one commit was refused once.
@@ -41,6 +56,10 @@ def test_both_commits_land_once(
     added = sorted(batch.column("id").to_pylist() for batch in batches)
     expected = sorted(before + added[0] + added[1])
     assert _ids(oracle, table.scan()) == expected
+    # Every read while the writers committed saw one snapshot: before, one append, or both.
+    assert run.reads
+    assert set(run.reads) <= run.consistent_counts(len(before))
+    assert run.reads[-1] == len(expected)
 
 
 def test_a_writer_without_retries_fails_cleanly(
@@ -49,7 +68,9 @@ def test_a_writer_without_retries_fails_cleanly(
     table = write_table("readings", "no-retry").table("iceberg")
     before = _ids(oracle, table.scan())
     batches = new_batches(oracle.connection, table, 20)
-    outcomes = append_concurrently(table, batches, moto_endpoint, _catalog_of(write_table), retries=0)
+    outcomes = append_concurrently(
+        table, batches, moto_endpoint, _catalog_of(write_table), retries=0
+    ).outcomes
     assert sorted(o.committed for o in outcomes) == [False, True]
     winner = next(o for o in outcomes if o.committed)
     loser = next(o for o in outcomes if not o.committed)
@@ -60,3 +81,10 @@ def test_a_writer_without_retries_fails_cleanly(
 
 def _catalog_of(write_table: Callable[..., TableManifest]) -> Path:
     return write_table.catalog  # type: ignore[attr-defined,no-any-return]
+
+
+def test_consistent_counts_are_those_of_snapshots() -> None:
+    both = AppendRun((CommitOutcome(0, 20, True, 0, ""), CommitOutcome(1, 30, True, 1, "refused")))
+    assert both.consistent_counts(100) == {100, 120, 130, 150}
+    one = AppendRun((CommitOutcome(0, 20, True, 0, ""), CommitOutcome(1, 30, False, 1, "refused")))
+    assert one.consistent_counts(100) == {100, 120}

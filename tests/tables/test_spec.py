@@ -142,3 +142,9 @@ def test_a_dropped_column_is_gone_for_later_steps(tmp_path: Path) -> None:
         ConfigError, match=r"^\S+t\.yaml:8: steps\[2\]\.column: column 'qty' is not a table column now"
     ):
         _load(tmp_path, text)
+
+
+def test_a_predicate_on_a_column_the_table_lacks_is_refused_at_load(tmp_path: Path) -> None:
+    expected = r"^\S+t\.yaml:7: steps\[1\]\.where: DuckDB cannot run this predicate .*qtty"
+    with pytest.raises(ConfigError, match=expected):
+        _load(tmp_path, GOOD.replace("qty > 50", "qtty > 50"))

@@ -6,12 +6,14 @@ still the one the writer read, so exactly one wins and the other gets ``CommitFa
 The loser refreshes the table and commits again (up to ``retries`` times) or gives up cleanly.
 Delta: both ``write_deltalake`` appends start at the barrier; delta-rs writes the next log entry
 with a conditional put, and the loser rebases on the winner's version (appends never conflict).
+A reader may count the table's rows meanwhile: each count must be one a snapshot has.
 Every wait is bounded: the barrier and the threads time out with an error naming what hung.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,20 @@ class CommitOutcome:
         return self.conflicts + int(self.committed)
 
 
+@dataclass(frozen=True)
+class AppendRun:
+    """Both writers' outcomes, and the row counts a reader saw while they committed."""
+
+    outcomes: tuple[CommitOutcome, ...]
+    reads: tuple[int, ...] = ()
+
+    def consistent_counts(self, before: int) -> set[int]:
+        """The row counts a reader may see: the table before, after either commit, after both
+        (of the commits that landed); anything else is a read of no snapshot."""
+        landed = [o.rows for o in self.outcomes if o.committed]
+        return {before + sum(subset) for subset in ([], *[[rows] for rows in landed], landed)}
+
+
 def append_concurrently(
     table: TableInfo,
     batches: tuple[pa.Table, pa.Table],
@@ -69,17 +85,22 @@ def append_concurrently(
     catalog_path: str | Path,
     retries: int = 3,
     timeout_s: float = 60.0,
-) -> list[CommitOutcome]:
+    read_count: Callable[[], int] | None = None,
+) -> AppendRun:
     """Two writers append ``batches[0]`` and ``batches[1]`` to ``table`` at the same moment.
 
     ``retries``: how many times an Iceberg writer refused by a conflict refreshes and commits
-    again (0: it gives up at once). Returns both outcomes, writer 0 first.
+    again (0: it gives up at once). ``read_count`` (a query of the table's current row count),
+    if given, runs over and over from the same barrier until both writers are done, and once
+    more after. Returns both outcomes, writer 0 first, and the counts read.
     """
-    barrier = threading.Barrier(2, timeout=timeout_s)
+    barrier = threading.Barrier(2 if read_count is None else 3, timeout=timeout_s)
+    writers_done = threading.Event()
     outcomes: list[CommitOutcome | None] = [None, None]
+    reads: list[int] = []
     failures: list[BaseException] = []
 
-    def run(writer: int) -> None:
+    def write(writer: int) -> None:
         try:
             if table.format == "iceberg":
                 outcomes[writer] = _iceberg_writer(
@@ -91,20 +112,37 @@ def append_concurrently(
             failures.append(error)
             barrier.abort()
 
-    threads = [
-        threading.Thread(target=run, args=(writer,), name=f"table-writer-{writer}") for writer in (0, 1)
+    def read() -> None:
+        assert read_count is not None
+        try:
+            barrier.wait()
+            while not writers_done.is_set():
+                reads.append(read_count())
+            reads.append(read_count())
+        except BaseException as error:  # reported below
+            failures.append(error)
+            barrier.abort()
+
+    writers = [
+        threading.Thread(target=write, args=(writer,), name=f"table-writer-{writer}") for writer in (0, 1)
     ]
-    for thread in threads:
+    reader = [threading.Thread(target=read, name="table-reader")] if read_count is not None else []
+    for thread in writers + reader:
         thread.start()
-    for thread in threads:
-        thread.join(timeout_s)
-        if thread.is_alive():
-            raise LakeproofError(
-                f"writer {thread.name} of table {table.name} did not finish in {timeout_s} s"
-            )
+    for thread in writers:
+        _join(thread, table, timeout_s)
+    writers_done.set()
+    for thread in reader:
+        _join(thread, table, timeout_s)
     if failures:
         raise failures[0]
-    return [outcome for outcome in outcomes if outcome is not None]
+    return AppendRun(tuple(outcome for outcome in outcomes if outcome is not None), tuple(reads))
+
+
+def _join(thread: threading.Thread, table: TableInfo, timeout_s: float) -> None:
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise LakeproofError(f"{thread.name} of table {table.name} did not finish in {timeout_s} s")
 
 
 def _iceberg_writer(

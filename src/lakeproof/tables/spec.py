@@ -11,10 +11,13 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
+import duckdb
 from pydantic import Field, field_validator
 
 from lakeproof.datagen.loader import load_spec
 from lakeproof.datagen.spec import DatasetSpec
+from lakeproof.datagen.sql import sql_identifier
+from lakeproof.datagen.types import duckdb_type, parse_type
 from lakeproof.errors import ConfigError
 from lakeproof.specfile import SpecDocument, SpecModel, load_document
 
@@ -265,10 +268,28 @@ class _TableCheck:
         elif isinstance(step, PartitionStep):
             for position, field in enumerate(step.partition_by):
                 self.live_column((*loc, "partition_by", position), field, "partition column")
-        elif isinstance(step, DeleteStep) and step.mode == "equality" and self.spec.key is None:
-            raise self.fail(
-                (*loc, "mode"), "equality deletes need the table's key column; set key: (an id column)"
-            )
+        elif isinstance(step, DeleteStep):
+            if step.mode == "equality" and self.spec.key is None:
+                raise self.fail(
+                    (*loc, "mode"), "equality deletes need the table's key column; set key: (an id column)"
+                )
+            self.predicate((*loc, "where"), step.where)
+
+    def predicate(self, loc: tuple[str | int, ...], where: str) -> None:
+        """DuckDB binds ``where`` over an empty table of the live columns: a typo is found here,
+        with its line, not half-way through writing the history."""
+        columns = ", ".join(
+            f"{sql_identifier(name)} {duckdb_type(parse_type(kind))}" for name, kind in self.live.items()
+        )
+        with duckdb.connect() as connection:
+            connection.execute(f"CREATE TABLE live ({columns})")
+            try:
+                connection.execute(f"SELECT count(*) FROM live WHERE ({where})")  # noqa: S608
+            except duckdb.Error as error:
+                reason = " ".join(str(error).split("\n")[0].split())
+                raise self.fail(
+                    loc, f"DuckDB cannot run this predicate on the table's columns now: {reason}"
+                ) from None
 
     def change_column(
         self, loc: tuple[str | int, ...], step: RenameColumnStep | DropColumnStep | WidenColumnStep
