@@ -16,6 +16,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from Lakeproof.context import LabContext
+from lakeproof.engines.base import Capability
 from lakeproof.tables.delta import storage_options
 from lakeproof.tables.iceberg import NAMESPACE, lab_catalog, row_delta, write_version_hint
 
@@ -58,6 +59,7 @@ class SmallTableKeywords:
         | &{table}=    `Create Small Table`    iceberg    facts
         | `Inject Fault`    slowdown_503    key=${table.manifest_list}    times=2
         """
+        self.context.engine(Capability.TABLE_FORMATS)
         lab = self.context.require_lab()
         root = f"s3://{lab.bucket}/{lab.prefix}/tables/{format}/{name}"
         if format == "iceberg":

@@ -40,6 +40,9 @@ class Capability(enum.StrEnum):
     """A dry-run plan (split groups and their nodes) without reading data."""
     RETRY_OPTIONS = "retry_options"
     """The storage retry policy can be set per query (attempts, backoff)."""
+    TABLE_FORMATS = "table_formats"
+    """Iceberg and Delta tables read with DuckDB's ``iceberg_scan`` and ``delta_scan`` syntax:
+    snapshots, time travel, delete files."""
 
 
 class CapabilityMissing(LakeproofError):
