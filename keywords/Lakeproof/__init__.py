@@ -146,6 +146,9 @@ class Lakeproof(DynamicCore):
         except (EngineSpecific, KnownDifferenceSkip) as skip:
             raise SkipExecution(str(skip)) from None
 
+    def _start_suite(self, data: Any, result: Any) -> None:
+        self._recorder.start_suite()
+
     def _start_test(self, data: Any, result: Any) -> None:
         self._recorder.start_test()
 

@@ -14,6 +14,7 @@ from typing import Any
 from robot.api import logger
 
 from Lakeproof.context import LabContext, robot_output_dir
+from lakeproof.engines.base import Capability
 from lakeproof.engines.matrix import ENGINE_METADATA, CapabilityMatrix, capability_tag
 
 
@@ -23,10 +24,20 @@ class CapabilityRecorder:
     def __init__(self, context: LabContext):
         self.context = context
         self.matrix: CapabilityMatrix | None = None
+        self._setup_needs: set[Capability] | None = None
+
+    def start_suite(self) -> None:
+        """A suite starts with no capability used; what its setup asks for, every test of it needs."""
+        self.context.capabilities_used.clear()
+        self._setup_needs = None
 
     def start_test(self) -> None:
-        """A test starts with no capability used."""
+        """A test starts with what its suite's setup used (a setup skipped for a missing capability
+        skips every test, and the matrix must say so), and nothing else."""
+        if self._setup_needs is None:
+            self._setup_needs = set(self.context.capabilities_used)
         self.context.capabilities_used.clear()
+        self.context.capabilities_used.update(self._setup_needs)
 
     def end_test(self, suite: str, result: Any) -> None:
         """Tag the test with what it used, and record its outcome."""

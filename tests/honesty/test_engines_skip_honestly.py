@@ -74,3 +74,15 @@ def test_a_known_type_difference_is_compared_not_skipped(tmp_path: Path) -> None
         "column 'q' is HUGEINT, expected BIGINT (a known difference; the oracle's is HUGEINT)"
         in (run.failures[GROUPED])
     ), run.describe()
+
+
+def test_an_engine_that_cannot_read_tables_skips_the_table_tier_in_its_setup() -> None:
+    run = run_suite(
+        ["suites/tables/metadata_faults.robot"], [], variables={"ENGINE": "examples.drivers.duckdb_local"}
+    )
+    assert run.rc == 0, run.describe()
+    assert (run.passed, run.failures) == ([], {}), run.describe()
+    assert len(run.skipped) >= 10, run.describe()
+    assert set(run.skipped.values()) == {
+        "Skipped in parent suite setup:\nengine 'duckdb_local' lacks capability 'table_formats'"
+    }, run.describe()
