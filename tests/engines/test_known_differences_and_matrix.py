@@ -108,7 +108,7 @@ def test_the_matrix_is_read_back_from_an_output_xml(tmp_path: Path) -> None:
     }
     table = matrix.markdown().splitlines()
     assert table[0].startswith("| suite | distribution_variants | split_profile |")
-    assert table[3] == "| Suites.Smoke | proven | - | - | skipped | - | - | - | - |"
+    assert table[3] == "| Suites.Smoke | proven | - | - | skipped | - | - | - | - | - |"
 
 
 def test_a_file_that_is_not_an_output_xml_is_one_line(tmp_path: Path) -> None:
